@@ -1,0 +1,296 @@
+"""Vectorised apportionment of many elections at once.
+
+``votes`` is an ``(elections x parties)`` integer array; every row is one
+election with the same house size and method. Rows are solved with numpy
+floats and then *certified*: a row is accepted only when the smallest winning
+quotient exceeds the largest losing one by far more than float error can
+explain (for largest-remainder and plurality methods, when the cut is strict).
+Every other row — near-ties and exact ties — is solved again by the exact
+scalar engine, so the result is always identical to :func:`seats.apportion`
+row by row, and a tie that decides a seat is never settled silently.
+
+Examples
+--------
+>>> import numpy as np, seats
+>>> seats.batch.apportion(np.array([[100_000, 80_000, 30_000, 20_000], [5, 3, 1, 1]]), 8)
+array([[4, 3, 1, 0],
+       [4, 3, 1, 0]])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from seats.errors import InvalidVotesError, TieError
+from seats.methods._input import as_fraction, check_house
+from seats.methods.registry import MethodSpec, resolve
+from seats.methods.ties import check_policy
+from seats.results import TieEvent
+
+__all__ = ["BatchAllocation", "allocate", "apportion"]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+_TOL = 1e-9
+_SAFE = 2**52
+
+
+@dataclass(frozen=True, slots=True)
+class BatchAllocation:
+    """Seats of many elections, with every deciding tie.
+
+    Attributes
+    ----------
+    seats:
+        ``(elections x parties)`` seats.
+    tie_rows:
+        Rows in which a tie decided a seat (settled by the policy, see ``ties``).
+    ties:
+        ``(row, TieEvent)`` for every settled tie.
+    exact_rows:
+        How many rows were solved by the exact scalar engine (near-ties, ties, bounds).
+    """
+
+    seats: IntArray
+    tie_rows: IntArray
+    ties: tuple[tuple[int, TieEvent], ...]
+    exact_rows: int
+
+
+def _as_matrix(votes: Any) -> IntArray:
+    arr = np.asarray(votes)
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    if arr.ndim != 2:
+        raise InvalidVotesError(f"votes must be a 2-D (elections x parties) array, got shape {arr.shape}")
+    if arr.dtype.kind == "f":
+        bad = ~np.isfinite(arr) | (arr != np.floor(arr))
+        if bad.any():
+            r, c = np.argwhere(bad)[0]
+            raise InvalidVotesError(f"votes must be whole numbers; row {r}, column {c} is {arr[r, c]!r}")
+    elif arr.dtype.kind not in "iu":
+        raise InvalidVotesError(f"votes must be an integer array, got dtype {arr.dtype}")
+    if arr.size and arr.min() < 0:
+        r, c = np.argwhere(arr < 0)[0]
+        raise InvalidVotesError(f"votes must not be negative; row {r}, column {c} is {arr[r, c]}")
+    if arr.size and arr.max() >= 2**62:
+        raise InvalidVotesError("votes too large for the batch path; use seats.apportion row by row")
+    return arr.astype(np.int64)
+
+
+def _eligible(v: IntArray, threshold: Fraction | None) -> npt.NDArray[np.bool_]:
+    ok = v > 0
+    if threshold:
+        total = v.sum(axis=1, keepdims=True)
+        num, den = threshold.numerator, threshold.denominator
+        if int(v.max(initial=0)) * den < 2**62 and int(total.max(initial=0)) * num < 2**62:
+            ok &= v * den >= num * total
+        else:  # exact with Python ints
+            passes = [[int(x) * den >= num * int(t) for x in row] for row, t in zip(v, total[:, 0], strict=True)]
+            ok &= np.asarray(passes, dtype=bool)
+    return ok
+
+
+def _divisor_rows(spec: MethodSpec, v: IntArray, ok: npt.NDArray[np.bool_], house: int) -> tuple[IntArray, npt.NDArray[np.bool_]]:
+    """Float solution of every row and the rows it certifies."""
+    sp = spec.signpost
+    assert sp is not None
+    vf = np.where(ok, v, 0).astype(np.float64)
+    rows, _ = v.shape
+    total = vf.sum(axis=1)
+    divisor = np.where(total > 0, total / max(house, 1), 1.0)
+    best = np.zeros(v.shape, dtype=np.int64)
+    best_gap = np.full(rows, np.inf)
+    for _ in range(12):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            counts = np.where(ok, sp.estimate(vf / divisor[:, None]), 0.0)
+        got = counts.sum(axis=1)
+        gap = np.abs(got - house)
+        better = gap < best_gap
+        best[better] = counts[better].astype(np.int64)
+        best_gap = np.where(better, gap, best_gap)
+        if not (best_gap > 0).any():
+            break
+        divisor = np.where(got > 0, divisor * got / max(house, 1), divisor / 2)
+    s = best
+    inf = np.inf
+    # bring every row's total to the house size, one seat per row per pass
+    for _ in range(4 * v.shape[1] + 8):
+        diff = s.sum(axis=1) - house
+        short = np.flatnonzero(diff < 0)
+        over = np.flatnonzero(diff > 0)
+        if not short.size and not over.size:
+            break
+        if short.size:
+            q = np.where(ok[short], sp.quotients(vf[short], s[short]), -inf)
+            s[short, q.argmax(axis=1)] += 1
+        if over.size:
+            q = np.where(ok[over] & (s[over] > 0), sp.quotients(vf[over], np.maximum(s[over] - 1, 0)), inf)
+            s[over, q.argmin(axis=1)] -= 1
+    nxt = np.where(ok, sp.quotients(vf, s), -inf)
+    last = np.where(ok & (s > 0), sp.quotients(vf, np.maximum(s - 1, 0)), inf)
+    top = nxt.max(axis=1, initial=-inf)
+    bottom = last.min(axis=1, initial=inf)
+    with np.errstate(invalid="ignore"):
+        certified = (s.sum(axis=1) == house) & (
+            (top == -inf) | (bottom == inf) & np.isfinite(top) | (np.isfinite(top) & (top < bottom * (1 - 2 * _TOL)))
+        )
+    return s, certified
+
+
+def _quota_parts(method: str, total: IntArray, house: int) -> tuple[IntArray, IntArray] | None:
+    """Quota as ``num / den`` per row, for the largest-remainder quotas."""
+    if method == "hare":
+        return total, np.full_like(total, house)
+    if method == "droop":
+        return total // (house + 1) + 1, np.ones_like(total)
+    if method == "hagenbach-bischoff-quota":
+        return total, np.full_like(total, house + 1)
+    if method == "imperiali-quota":
+        return total, np.full_like(total, house + 2)
+    return None
+
+
+def _lr_rows(spec: MethodSpec, v: IntArray, ok: npt.NDArray[np.bool_], house: int) -> tuple[IntArray, npt.NDArray[np.bool_]]:
+    vv = np.where(ok, v, 0)
+    total = vv.sum(axis=1)
+    parts = _quota_parts(spec.id, total, house)
+    rows, parties = v.shape
+    if parts is None or house == 0 or int(vv.max(initial=0)) * (house + 2) >= 2**62:
+        return np.zeros_like(v), np.zeros(rows, dtype=bool)
+    num, den = parts
+    safe_num = np.where(num > 0, num, 1)
+    scaled = vv * den[:, None]
+    floors = scaled // safe_num[:, None]
+    rem = np.where(ok, scaled % safe_num[:, None], -1)
+    left = house - floors.sum(axis=1)
+    contenders = ok.sum(axis=1)
+    order = np.argsort(-rem, axis=1, kind="stable")
+    ranked = np.take_along_axis(rem, order, axis=1)
+    rank_of = np.empty_like(order)
+    np.put_along_axis(rank_of, order, np.arange(parties)[None, :].repeat(rows, axis=0), axis=1)
+    extra = (rank_of < left[:, None]).astype(np.int64)
+    seats = floors + extra
+    idx = np.clip(left - 1, 0, parties - 1)
+    nxt_idx = np.clip(left, 0, parties - 1)
+    at_cut = np.take_along_axis(ranked, idx[:, None], axis=1)[:, 0]
+    after = np.take_along_axis(ranked, nxt_idx[:, None], axis=1)[:, 0]
+    strict = (left <= 0) | (left >= contenders) | (at_cut != after)
+    certified = (left >= 0) & (left < np.maximum(contenders, 1)) & strict & (total > 0)
+    certified &= (left == 0) | (left < contenders)
+    return seats, certified
+
+
+def _plurality_rows(spec: MethodSpec, v: IntArray, ok: npt.NDArray[np.bool_], house: int) -> tuple[IntArray, npt.NDArray[np.bool_]]:
+    rows, parties = v.shape
+    key = np.where(ok, v, -1)
+    order = np.argsort(-key, axis=1, kind="stable")
+    ranked = np.take_along_axis(key, order, axis=1)
+    seats = np.zeros_like(v)
+    if house == 0:
+        return seats, np.ones(rows, dtype=bool)
+    if house > parties or (spec.id == "plurality" and house > 1):
+        return seats, np.zeros(rows, dtype=bool)
+    np.put_along_axis(seats, order[:, :house], 1, axis=1)
+    cut = ranked[:, house - 1]
+    strict = cut > 0
+    if house < parties:
+        strict &= cut != ranked[:, house]
+    return seats, strict
+
+
+_SOLVERS: dict[str, Callable[[MethodSpec, IntArray, npt.NDArray[np.bool_], int], tuple[IntArray, npt.NDArray[np.bool_]]]] = {
+    "divisor": _divisor_rows,
+    "largest-remainder": _lr_rows,
+    "plurality": _plurality_rows,
+}
+
+
+def allocate(
+    votes: Any,
+    seats: int,
+    *,
+    method: str | MethodSpec | Callable[[int], Any] = "dhondt",
+    threshold: object = None,
+    ties: str = "error",
+    seed: int | None = None,
+    parties: Sequence[str] | None = None,
+    **options: Any,
+) -> BatchAllocation:
+    """Apportion every row of ``votes``; same seats as :func:`seats.apportion` row by row.
+
+    With ``ties="error"`` (default) a :class:`~seats.errors.TieError` lists every
+    row with a deciding tie (its ``rows`` attribute holds them all). Other
+    policies settle each tie as the scalar engine does; with ``"lot"`` row ``r``
+    draws with ``seed + r``. Options the fast path does not vectorise (seat
+    bounds, prior seats, the quota method, custom signposts) are solved row by
+    row by the exact engine.
+
+    >>> import numpy as np
+    >>> res = allocate(np.array([[1, 1], [3, 1]]), 1, method="dhondt", ties="order")
+    >>> res.seats.tolist(), res.tie_rows.tolist()
+    [[1, 0], [1, 0]], [0]
+    """
+    policy = check_policy(ties)
+    spec = resolve(method)
+    house = check_house(seats)
+    v = _as_matrix(votes)
+    rows, width = v.shape
+    names = tuple(parties) if parties is not None else tuple(f"p{j}" for j in range(width))
+    if len(names) != width:
+        raise InvalidVotesError(f"{len(names)} party names for {width} columns")
+    thr = as_fraction(threshold) if threshold is not None else None
+    ok = _eligible(v, thr)
+    solver = _SOLVERS.get(spec.family)
+    vectorisable = solver is not None and not options and spec.id != "custom" and rows > 0
+    if vectorisable and solver is not None:
+        out, certified = solver(spec, v, ok, house)
+    else:
+        out, certified = np.zeros_like(v), np.zeros(rows, dtype=bool)
+    out = out.copy()
+    tie_rows: list[int] = []
+    settled: list[tuple[int, TieEvent]] = []
+    errors: list[tuple[int, TieError]] = []
+    pending = np.flatnonzero(~certified)
+    for r in pending.tolist():
+        row_seed = None if seed is None else seed + r
+        try:
+            alloc = spec(names, tuple(int(x) for x in v[r]), house, threshold=thr, ties=policy, seed=row_seed, **options)
+        except TieError as err:
+            errors.append((r, err))
+            tie_rows.append(r)
+            continue
+        except InvalidVotesError as err:
+            raise InvalidVotesError(f"row {r}: {err}") from None
+        out[r] = [alloc.seats[p] for p in names]
+        if alloc.ties:
+            tie_rows.append(r)
+            settled.extend((r, t) for t in alloc.ties)
+    if errors:
+        shown = ", ".join(str(r) for r, _ in errors[:10])
+        more = f" and {len(errors) - 10} more" if len(errors) > 10 else ""
+        first = errors[0][1]
+        err = TieError(
+            f"{len(errors)} of {rows} elections have a tie that decides a seat (rows {shown}{more}); "
+            f"first: {first}",
+            first.event,
+        )
+        err.rows = [r for r, _ in errors]  # type: ignore[attr-defined]
+        raise err
+    return BatchAllocation(out, np.asarray(sorted(tie_rows), dtype=np.int64), tuple(settled), int(pending.size))
+
+
+def apportion(votes: Any, seats: int, **kwargs: Any) -> IntArray:
+    """Seats of every row of ``votes`` (see :func:`allocate`), as an int array of the same shape.
+
+    >>> import numpy as np
+    >>> apportion(np.array([[6, 6, 2]]), 10, method="hare").tolist()
+    [[4, 4, 2]]
+    """
+    return allocate(votes, seats, **kwargs).seats

@@ -1,0 +1,143 @@
+"""Normalising what callers pass: votes, house size, threshold and seat bounds."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable, Mapping
+from fractions import Fraction
+from typing import Any
+
+from seats.errors import InvalidSeatsError, InvalidVotesError
+
+__all__ = ["Bounds", "as_fraction", "check_house", "eligible", "normalise_bounds", "normalise_votes"]
+
+Bounds = tuple[list[int], list[int | None]]
+
+
+def _as_int_votes(party: str, raw: object) -> int:
+    if isinstance(raw, bool):
+        raise InvalidVotesError(f"votes for {party!r} must be a whole number, got {raw!r}")
+    if isinstance(raw, numbers.Integral) or (isinstance(raw, Fraction) and raw.denominator == 1):
+        value = int(raw)
+    elif isinstance(raw, numbers.Real):
+        as_float = float(raw)
+        if math.isnan(as_float) or math.isinf(as_float):
+            raise InvalidVotesError(f"votes for {party!r} must be a whole number, got {raw!r}")
+        if not as_float.is_integer():
+            raise InvalidVotesError(f"votes for {party!r} must be a whole number, got {raw!r}")
+        value = int(as_float)
+    else:
+        raise InvalidVotesError(f"votes for {party!r} must be a whole number, got {raw!r}")
+    if value < 0:
+        raise InvalidVotesError(f"votes for {party!r} must not be negative, got {value}")
+    return value
+
+
+def normalise_votes(
+    votes: Mapping[str, Any] | Iterable[tuple[str, Any]],
+) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """Party names and whole, non-negative vote counts, in input order.
+
+    >>> normalise_votes({"A": 10, "B": 5.0})
+    (('A', 'B'), (10, 5))
+    """
+    items = list(votes.items()) if isinstance(votes, Mapping) else list(votes)
+    names: list[str] = []
+    counts: list[int] = []
+    seen: set[str] = set()
+    for entry in items:
+        try:
+            party, raw = entry
+        except (TypeError, ValueError):
+            raise InvalidVotesError(f"expected (party, votes) pairs, got {entry!r}") from None
+        name = str(party)
+        if name in seen:
+            raise InvalidVotesError(f"party {name!r} appears twice")
+        seen.add(name)
+        names.append(name)
+        counts.append(_as_int_votes(name, raw))
+    return tuple(names), tuple(counts)
+
+
+def check_house(seats: object) -> int:
+    """The house size as a non-negative int."""
+    if isinstance(seats, bool) or not isinstance(seats, numbers.Integral):
+        raise InvalidSeatsError(f"the number of seats must be a whole number, got {seats!r}")
+    if int(seats) < 0:
+        raise InvalidSeatsError(f"the number of seats must not be negative, got {seats}")
+    return int(seats)
+
+
+def as_fraction(value: object, what: str = "threshold") -> Fraction:
+    """An exact fraction from an int, Fraction, decimal string (``"0.05"``, ``"1/8"``, ``"5%"``) or float.
+
+    Floats are read through their shortest decimal form, so ``0.05`` is exactly 1/20.
+
+    >>> as_fraction("5%"), as_fraction(0.05), as_fraction("1/8")
+    (Fraction(1, 20), Fraction(1, 20), Fraction(1, 8))
+    """
+    try:
+        if isinstance(value, Fraction):
+            result = value
+        elif isinstance(value, bool):
+            raise TypeError
+        elif isinstance(value, int):
+            result = Fraction(value)
+        elif isinstance(value, float):
+            result = Fraction(repr(value))
+        elif isinstance(value, str):
+            text = value.strip()
+            if text.endswith("%"):
+                result = Fraction(text[:-1].strip()) / 100
+            else:
+                result = Fraction(text)
+        else:
+            raise TypeError
+    except (TypeError, ValueError, ZeroDivisionError):
+        raise InvalidVotesError(f"{what} must be a number or fraction, got {value!r}") from None
+    if not 0 <= result <= 1:
+        raise InvalidVotesError(f"{what} must be between 0 and 1 (a fraction of votes), got {value!r}")
+    return result
+
+
+def eligible(votes: tuple[int, ...], threshold: Fraction | None) -> list[bool]:
+    """Which parties pass the threshold: ``votes >= threshold * total`` (at least), exactly."""
+    if not threshold:
+        return [True] * len(votes)
+    total = sum(votes)
+    num, den = threshold.numerator, threshold.denominator
+    return [v * den >= num * total for v in votes]
+
+
+def normalise_bounds(
+    parties: tuple[str, ...],
+    house: int,
+    min_seats: int | Mapping[str, int] | None,
+    max_seats: int | Mapping[str, int] | None,
+) -> Bounds | None:
+    """Per-party lower and upper seat bounds, or ``None`` when there are none."""
+    if min_seats is None and max_seats is None:
+        return None
+
+    def per_party(spec: int | Mapping[str, int] | None, what: str, default: int | None) -> list[Any]:
+        if spec is None:
+            return [default] * len(parties)
+        if isinstance(spec, Mapping):
+            unknown = sorted(set(spec) - set(parties))
+            if unknown:
+                raise InvalidSeatsError(f"{what} names unknown parties: {', '.join(unknown)}")
+            values = [spec.get(p, default) for p in parties]
+        else:
+            values = [spec] * len(parties)
+        for p, v in zip(parties, values, strict=True):
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
+                raise InvalidSeatsError(f"{what} for {p!r} must be a non-negative whole number, got {v!r}")
+        return values
+
+    lower = per_party(min_seats, "min_seats", 0)
+    upper = per_party(max_seats, "max_seats", None)
+    for p, lo, hi in zip(parties, lower, upper, strict=True):
+        if hi is not None and lo > hi:
+            raise InvalidSeatsError(f"min_seats {lo} exceeds max_seats {hi} for {p!r}")
+    return lower, upper

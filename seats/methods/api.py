@@ -1,0 +1,71 @@
+"""``seats.apportion``: one entry point for every registered method."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from seats.methods._input import check_house, normalise_votes
+from seats.methods.registry import MethodSpec, resolve
+from seats.results import Allocation
+
+__all__ = ["apportion"]
+
+
+def apportion(
+    votes: Mapping[str, Any] | Iterable[tuple[str, Any]],
+    seats: int,
+    *,
+    method: str | MethodSpec | Callable[[int], Any] = "dhondt",
+    threshold: object = None,
+    min_seats: int | Mapping[str, int] | None = None,
+    max_seats: int | Mapping[str, int] | None = None,
+    ties: str = "error",
+    seed: int | None = None,
+    **options: Any,
+) -> Allocation:
+    """Apportion ``seats`` among parties by ``method``, exactly.
+
+    Parameters
+    ----------
+    votes:
+        Mapping (or pairs) party -> whole, non-negative number of votes. Input order is kept.
+    seats:
+        House size (0 allowed).
+    method:
+        A registered id or alias (``"dhondt"``, ``"webster"``, ``"hamilton"``, ...; see
+        ``seats methods``), or a signpost function ``s -> d(s)`` for a custom divisor method.
+    threshold:
+        Legal threshold as a fraction of all valid votes (``0.05``, ``"5%"``, ``"1/8"``):
+        parties with fewer votes get nothing. Inclusive: exactly 5% passes.
+    min_seats, max_seats:
+        Seat bounds, one number for every party or a mapping party -> bound.
+    ties:
+        ``"error"`` (default: raise :class:`~seats.errors.TieError`), ``"lot"`` (with ``seed``),
+        ``"most-votes"`` or ``"order"``. Every tie that decides a seat is recorded in ``.ties``.
+    **options:
+        Family options, e.g. ``overflow="error"`` for largest-remainder quotas.
+
+    Examples
+    --------
+    >>> import seats
+    >>> a = seats.apportion({"A": 100_000, "B": 80_000, "C": 30_000, "D": 20_000}, 8, method="dhondt")
+    >>> dict(a.seats), a.ties
+    ({'A': 4, 'B': 3, 'C': 1, 'D': 0}, ())
+    >>> a.certificate.describe()
+    'any divisor 20000 < D < 25000 yields these seats'
+    """
+    spec = resolve(method)
+    parties, counts = normalise_votes(votes)
+    house = check_house(seats)
+    return spec(
+        parties,
+        counts,
+        house,
+        threshold=threshold,
+        min_seats=min_seats,
+        max_seats=max_seats,
+        ties=ties,
+        seed=seed,
+        **options,
+    )

@@ -1,0 +1,299 @@
+"""Divisor (highest-averages) methods: one engine, differing only in the signpost.
+
+The engine estimates a divisor with floats, rounds every party's ``votes / D``
+with the method's signposts, then corrects the allocation with exact integer
+comparisons until no party outside the house has a larger quotient than a party
+inside it. Floats only pick the starting point and the few candidates worth an
+exact look; every comparison that could decide a seat is done on integers. The
+work grows with the number of parties, not with the house size.
+
+Examples
+--------
+>>> from seats.methods.divisor import divisor_method
+>>> from seats.methods.signposts import SAINTE_LAGUE
+>>> a = divisor_method(("A", "B", "C"), (4160, 3380, 2460), 10, signpost=SAINTE_LAGUE)
+>>> dict(a.seats)
+{'A': 4, 'B': 3, 'C': 3}
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from fractions import Fraction
+
+import numpy as np
+
+from seats.errors import InvalidSeatsError, InvalidVotesError
+from seats.methods._input import as_fraction, eligible, normalise_bounds
+from seats.methods.signposts import Signpost, compare
+from seats.methods.ties import check_policy, settle
+from seats.results import Allocation, DivisorCertificate, TieEvent
+
+__all__ = ["divisor_method", "quotient_text"]
+
+_TOL = 1e-9
+
+
+def quotient_text(sp: Signpost, party: str, v: int, s: int) -> str:
+    """``'A 100000/7'``: a party's quotient for its seat number ``s + 1``."""
+    return f"{party} {v}/{sp.show(s)}"
+
+
+def _estimate(
+    sp: Signpost, v: np.ndarray, off: np.ndarray, lo: np.ndarray, hi: np.ndarray, house: int
+) -> list[int]:
+    """Seats from a float divisor whose total is close to ``house`` (a starting point)."""
+    total = float(v.sum())
+    divisor = total / house
+    best: np.ndarray | None = None
+    best_gap = math.inf
+    low_d, high_d = 0.0, math.inf  # divisors known to give too many / too few seats
+    for _ in range(40):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            counts = np.clip(sp.estimate(v / divisor) - off, lo, hi)
+        got = float(counts.sum())
+        gap = abs(got - house)
+        if gap < best_gap:
+            best, best_gap = counts, gap
+        if gap <= 1:
+            break
+        if got > house:
+            low_d = max(low_d, divisor)
+        else:
+            high_d = min(high_d, divisor)
+        guess = divisor * got / house if got > 0 else divisor / 2
+        if not low_d < guess < high_d:
+            guess = (low_d + high_d) / 2 if math.isfinite(high_d) else divisor * 2
+        divisor = guess
+    assert best is not None
+    return [int(c) for c in best]
+
+
+def divisor_method(
+    parties: tuple[str, ...],
+    votes: tuple[int, ...],
+    house: int,
+    *,
+    signpost: Signpost,
+    method_id: str | None = None,
+    threshold: object = None,
+    min_seats: int | Mapping[str, int] | None = None,
+    max_seats: int | Mapping[str, int] | None = None,
+    ties: str = "error",
+    seed: int | None = None,
+    prior_seats: Mapping[str, int] | None = None,
+) -> Allocation:
+    """Apportion ``house`` seats by the divisor method with ``signpost``.
+
+    ``prior_seats`` (party -> seats already won elsewhere, e.g. constituency
+    seats in an additional-member system) makes each party's divisors start
+    after those seats; only the ``house`` new seats are returned.
+
+    Parties below ``threshold`` (a fraction of all valid votes, inclusive) or
+    with no votes get no seats. ``min_seats``/``max_seats`` clamp each party
+    (``seats = clamp(round(v / D), min, max)``). A tie at the last seat is
+    settled by ``ties`` and recorded.
+    """
+    policy = check_policy(ties)
+    sp = signpost
+    method = method_id or sp.name
+    thr = as_fraction(threshold) if threshold is not None else None
+    n = len(parties)
+    passes = eligible(votes, thr)
+    excluded = tuple(p for p, ok in zip(parties, passes, strict=True) if not ok)
+    bounds = normalise_bounds(parties, house, min_seats, max_seats)
+    idx = [i for i in range(n) if passes[i] and votes[i] > 0]
+    lo_all = bounds[0] if bounds else [0] * n
+    hi_all = bounds[1] if bounds else [None] * n
+    lo = [lo_all[i] for i in idx]
+    hi = [hi_all[i] for i in idx]
+    if sum(lo) > house:
+        raise InvalidSeatsError(
+            f"the minimum seats add up to {sum(lo)}, more than the {house} seats to share"
+        )
+    if all(h is not None for h in hi) and sum(h for h in hi if h is not None) < house:
+        if not idx and house > 0:
+            raise InvalidVotesError(f"no party has votes (above the threshold) to share {house} seats")
+        raise InvalidSeatsError(
+            f"the maximum seats add up to {sum(h for h in hi if h is not None)}, fewer than the {house} seats to share"
+        )
+    if not idx and house > 0:
+        raise InvalidVotesError(f"no party has votes (above the threshold) to share {house} seats")
+
+    v = [votes[i] for i in idx]
+    m = len(idx)
+    prior = dict(prior_seats or {})
+    unknown_prior = sorted(set(prior) - set(parties))
+    if unknown_prior:
+        raise InvalidSeatsError(f"prior_seats names unknown parties: {', '.join(unknown_prior)}")
+    for p_name, n_prior in prior.items():
+        if isinstance(n_prior, bool) or not isinstance(n_prior, int) or n_prior < 0:
+            raise InvalidSeatsError(f"prior_seats for {p_name!r} must be a non-negative whole number, got {n_prior!r}")
+    off = [prior.get(parties[i], 0) for i in idx]
+    if house == 0 or m == 0:
+        s = list(lo)
+    else:
+        s = _estimate(
+            sp,
+            np.asarray([float(x) for x in v], dtype=np.float64),
+            np.asarray(off, dtype=np.float64),
+            np.asarray(lo, dtype=np.float64),
+            np.asarray([math.inf if h is None else h for h in hi], dtype=np.float64),
+            house,
+        )
+
+    qf = sp.quotient_float
+
+    def can_gain(k: int) -> bool:
+        h = hi[k]
+        return h is None or s[k] < h
+
+    def can_lose(k: int) -> bool:
+        return s[k] > lo[k]
+
+    nxt = [qf(v[k], s[k] + off[k]) if can_gain(k) else -math.inf for k in range(m)]
+    lst = [qf(v[k], s[k] + off[k] - 1) if can_lose(k) else math.inf for k in range(m)]
+    loser_ok = [can_gain(k) for k in range(m)]
+    winner_ok = [can_lose(k) for k in range(m)]
+
+    def refresh(k: int) -> None:
+        loser_ok[k] = can_gain(k)
+        winner_ok[k] = can_lose(k)
+        nxt[k] = qf(v[k], s[k] + off[k]) if loser_ok[k] else -math.inf
+        lst[k] = qf(v[k], s[k] + off[k] - 1) if winner_ok[k] else math.inf
+
+    total = sum(s)
+    while total < house:
+        k = max((k for k in range(m) if loser_ok[k]), key=nxt.__getitem__)
+        s[k] += 1
+        total += 1
+        refresh(k)
+    while total > house:
+        k = min((k for k in range(m) if winner_ok[k]), key=lst.__getitem__)
+        s[k] -= 1
+        total -= 1
+        refresh(k)
+
+    def nq(k: int) -> int:  # signpost index of k's next seat
+        return s[k] + off[k]
+
+    def better(a: int, b: int) -> bool:  # a's next quotient beats b's
+        return compare(sp, v[a], nq(a), v[b], nq(b)) > 0
+
+    def weaker(a: int, b: int) -> bool:  # a's last quotient is below b's
+        return compare(sp, v[a], nq(a) - 1, v[b], nq(b) - 1) < 0
+
+    event: TieEvent | None = None
+    tie_winners: list[str] = []
+    best_loser: int | None = None
+    weakest: int | None = None
+    while True:
+        losers = [k for k in range(m) if loser_ok[k]]
+        winners = [k for k in range(m) if winner_ok[k]]
+        if not losers or not winners:
+            best_loser = _exact_extreme(losers, nxt, better, high=True)
+            weakest = _exact_extreme(winners, lst, weaker, high=False)
+            break
+        top = max(nxt[k] for k in losers)
+        bottom = min(lst[k] for k in winners)
+        if math.isfinite(top) and top < bottom * (1 - 2 * _TOL):
+            best_loser = _exact_extreme(losers, nxt, better, high=True)
+            weakest = _exact_extreme(winners, lst, weaker, high=False)
+            break
+        best_loser = _exact_extreme(losers, nxt, better, high=True)
+        weakest = _exact_extreme(winners, lst, weaker, high=False)
+        assert best_loser is not None and weakest is not None
+        c = compare(sp, v[best_loser], nq(best_loser), v[weakest], nq(weakest) - 1)
+        if c > 0:
+            s[best_loser] += 1
+            s[weakest] -= 1
+            refresh(best_loser)
+            refresh(weakest)
+            continue
+        if c < 0:
+            break
+        # An exact tie between the last seat inside and the first seat outside.
+        tied_l = [k for k in losers if _near(nxt[k], nxt[best_loser])
+                  and compare(sp, v[k], nq(k), v[best_loser], nq(best_loser)) == 0]
+        tied_w = [k for k in winners if _near(lst[k], lst[weakest])
+                  and compare(sp, v[k], nq(k) - 1, v[weakest], nq(weakest) - 1) == 0]
+        contested = len(tied_w)
+        tie_key = sp.key(v[weakest], nq(weakest) - 1)
+        order = sorted(tied_w + tied_l)
+        detail = " = ".join(
+            quotient_text(sp, parties[idx[k]], v[k], nq(k) - 1 if k in tied_w else nq(k)) for k in order
+        )
+        seat_numbers = tuple(range(house - contested + 1, house + 1))
+        event = settle(
+            [parties[idx[k]] for k in order],
+            contested,
+            votes={parties[idx[k]]: v[k] for k in order},
+            policy=policy,
+            seats=seat_numbers,
+            detail=detail,
+            seed=seed,
+            order=parties,
+        )
+        chosen = set(event.winners)
+        for k in tied_w:
+            if parties[idx[k]] not in chosen:
+                s[k] -= 1
+        for k in tied_l:
+            if parties[idx[k]] in chosen:
+                s[k] += 1
+        tie_winners = [p for p in parties if p in chosen]
+        break
+
+    lower: Fraction | None
+    upper: Fraction | None
+    if event is not None:
+        lower = upper = tie_key
+    else:
+        lower = sp.key(v[best_loser], nq(best_loser)) if best_loser is not None else Fraction(0)
+        upper = sp.key(v[weakest], nq(weakest) - 1) if weakest is not None else None
+
+    seats_out = [0] * n
+    for k, i in enumerate(idx):
+        seats_out[i] = s[k]
+    cert_bounds = {}
+    if bounds:
+        for k, i in enumerate(idx):
+            if lo[k] > 0 or hi[k] is not None:
+                cert_bounds[parties[i]] = (lo[k], hi[k])
+    certificate = DivisorCertificate(
+        signpost=sp,
+        lower=lower,
+        upper=upper,
+        squared=sp.power == 2,
+        bounds=cert_bounds,
+        excluded=excluded,
+        tie_winners=tuple(tie_winners),
+        is_tie=event is not None,
+        prior={parties[i]: off[k] for k, i in enumerate(idx) if off[k]},
+    )
+    return Allocation.build(
+        method, house, parties, votes, seats_out,
+        (event,) if event is not None else (), certificate, excluded, thr,
+    )
+
+
+def _near(a: float, b: float) -> bool:
+    if math.isinf(a) or math.isinf(b):
+        return a == b
+    return abs(a - b) <= _TOL * max(abs(a), abs(b))
+
+
+def _exact_extreme(
+    ks: list[int], floats: list[float], beats: Callable[[int, int], bool], *, high: bool
+) -> int | None:
+    """The exact extreme among the candidates whose float value is near the float extreme."""
+    if not ks:
+        return None
+    target = max(floats[k] for k in ks) if high else min(floats[k] for k in ks)
+    near = [k for k in ks if _near(floats[k], target)]
+    best = near[0]
+    for k in near[1:]:
+        if beats(k, best):
+            best = k
+    return best

@@ -1,0 +1,238 @@
+"""Largest-remainder (quota) methods: one engine, differing only in the quota.
+
+Each party gets ``floor(votes / quota)`` seats; the seats left go one each to
+the largest remainders. Remainders are compared as integers (``votes * r mod p``
+for a quota ``p / r``), never as floats.
+
+When a small quota gives out more whole quotas than there are seats (possible
+with the Imperiali and Hagenbach-Bischoff quotas), the rule ``overflow`` says
+what happens: ``"smallest-remainders"`` (default) takes the surplus seats back,
+one each, from the seat-holding parties with the smallest remainders;
+``"error"`` refuses.
+
+Examples
+--------
+>>> from seats.methods.largest_remainder import largest_remainder, HARE
+>>> dict(largest_remainder(("A", "B", "C"), (6, 6, 2), 10, quota=HARE).seats)
+{'A': 4, 'B': 4, 'C': 2}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from fractions import Fraction
+
+from seats.errors import InvalidSeatsError, InvalidVotesError
+from seats.methods._input import as_fraction, eligible, normalise_bounds
+from seats.methods.ties import check_policy, settle
+from seats.results import Allocation, QuotaCertificate, TieEvent
+
+__all__ = [
+    "DROOP",
+    "HAGENBACH_BISCHOFF",
+    "HARE",
+    "IMPERIALI_QUOTA",
+    "OVERFLOW_RULES",
+    "Quota",
+    "largest_remainder",
+]
+
+Quota = Callable[[int, int], Fraction]
+OVERFLOW_RULES = ("smallest-remainders", "error")
+
+
+def HARE(total: int, house: int) -> Fraction:
+    """Hare quota ``V / h``."""
+    return Fraction(total, house)
+
+
+def DROOP(total: int, house: int) -> Fraction:
+    """Droop quota ``floor(V / (h + 1)) + 1``."""
+    return Fraction(total // (house + 1) + 1)
+
+
+def HAGENBACH_BISCHOFF(total: int, house: int) -> Fraction:
+    """Hagenbach-Bischoff quota ``V / (h + 1)``."""
+    return Fraction(total, house + 1)
+
+
+def IMPERIALI_QUOTA(total: int, house: int) -> Fraction:
+    """Imperiali quota ``V / (h + 2)``."""
+    return Fraction(total, house + 2)
+
+
+def _pick(
+    order: list[int],
+    key: list[int],
+    count: int,
+    *,
+    names: list[str],
+    votes: Mapping[str, int],
+    policy: str,
+    seed: int | None,
+    first_seat: int,
+    what: str,
+    parties: tuple[str, ...],
+) -> tuple[list[int], TieEvent | None]:
+    """The first ``count`` of ``order`` (sorted by ``key``), settling a tie at the cut."""
+    if count <= 0:
+        return [], None
+    if count >= len(order) or key[order[count - 1]] != key[order[count]]:
+        return order[:count], None
+    cut = key[order[count - 1]]
+    tied = [k for k in order if key[k] == cut]
+    sure = [k for k in order[:count] if key[k] != cut]
+    contested = count - len(sure)
+    seat_numbers = tuple(range(first_seat + len(sure), first_seat + count))
+    event = settle(
+        [names[k] for k in sorted(tied)],
+        contested,
+        votes=votes,
+        policy=policy,
+        seats=seat_numbers,
+        detail=f"equal {what} for {', '.join(names[k] for k in sorted(tied))}",
+        seed=seed,
+        order=parties,
+    )
+    chosen = set(event.winners)
+    return sure + [k for k in tied if names[k] in chosen], event
+
+
+def largest_remainder(
+    parties: tuple[str, ...],
+    votes: tuple[int, ...],
+    house: int,
+    *,
+    quota: Quota,
+    method_id: str = "hare",
+    threshold: object = None,
+    min_seats: int | Mapping[str, int] | None = None,
+    max_seats: int | Mapping[str, int] | None = None,
+    ties: str = "error",
+    seed: int | None = None,
+    overflow: str = "smallest-remainders",
+) -> Allocation:
+    """Apportion ``house`` seats by whole quotas and largest remainders.
+
+    The quota is computed on the votes of the parties that pass the threshold.
+    With ``min_seats``/``max_seats``, a party outside its bounds is fixed at the
+    bound and the other parties share the remaining seats again, until no bound
+    is broken.
+    """
+    policy = check_policy(ties)
+    if overflow not in OVERFLOW_RULES:
+        raise InvalidSeatsError(f"unknown overflow rule {overflow!r}; choose {', '.join(OVERFLOW_RULES)}")
+    thr = as_fraction(threshold) if threshold is not None else None
+    passes = eligible(votes, thr)
+    excluded = tuple(p for p, ok in zip(parties, passes, strict=True) if not ok)
+    contenders = [i for i in range(len(parties)) if passes[i] and votes[i] > 0]
+    if not contenders and house > 0:
+        raise InvalidVotesError(f"no party has votes (above the threshold) to share {house} seats")
+    bounds = normalise_bounds(parties, house, min_seats, max_seats)
+    lo = bounds[0] if bounds else [0] * len(parties)
+    hi = bounds[1] if bounds else [None] * len(parties)
+    if sum(lo[i] for i in contenders) > house:
+        raise InvalidSeatsError(f"the minimum seats add up to more than the {house} seats to share")
+    if all(hi[i] is not None for i in contenders) and sum(hi[i] or 0 for i in contenders) < house:
+        raise InvalidSeatsError(f"the maximum seats add up to fewer than the {house} seats to share")
+
+    fixed: dict[int, int] = {}
+    while True:
+        free = [i for i in contenders if i not in fixed]
+        seats_left = house - sum(fixed.values())
+        result = _one_round(
+            parties, votes, free, seats_left, quota, policy, seed, overflow, method_id
+        )
+        s, cert, events = result
+        broken = [i for i in free if s[i] < lo[i] or (hi[i] is not None and s[i] > hi[i])]
+        if not broken:
+            break
+        for i in broken:
+            bound = lo[i] if s[i] < lo[i] else hi[i]
+            assert bound is not None
+            fixed[i] = bound
+    seats_out = [0] * len(parties)
+    for i in free:
+        seats_out[i] = s[i]
+    for i, b in fixed.items():
+        seats_out[i] = b
+    cert = QuotaCertificate(
+        cert.quota, cert.floors, cert.remainders, cert.remainder_winners, cert.removed,
+        excluded, {parties[i]: b for i, b in fixed.items()},
+    )
+    return Allocation.build(method_id, house, parties, votes, seats_out, events, cert, excluded, thr)
+
+
+def _one_round(
+    parties: tuple[str, ...],
+    votes: tuple[int, ...],
+    free: list[int],
+    house: int,
+    quota: Quota,
+    policy: str,
+    seed: int | None,
+    overflow: str,
+    method_id: str,
+) -> tuple[dict[int, int], QuotaCertificate, tuple[TieEvent, ...]]:
+    names = list(parties)
+    total = sum(votes[i] for i in free)
+    by_name = {parties[i]: votes[i] for i in free}
+    if house == 0 or total == 0:
+        q = Fraction(0)
+        cert = QuotaCertificate(q, {parties[i]: 0 for i in free}, {}, (), ())
+        return dict.fromkeys(free, 0), cert, ()
+    q = quota(total, house)
+    p, r = q.numerator, q.denominator
+    floors = {i: (votes[i] * r) // p for i in free}
+    rem = [0] * len(parties)
+    for i in free:
+        rem[i] = (votes[i] * r) % p
+    s = dict(floors)
+    given = sum(floors.values())
+    events: list[TieEvent] = []
+    winners: list[str] = []
+    removed: list[str] = []
+    if given <= house:
+        left = house - given
+        ranking = sorted(free, key=lambda i: -rem[i])
+        while left > 0:
+            take = min(left, len(ranking))
+            chosen, event = _pick(
+                ranking, rem, take, names=names, votes=by_name, policy=policy, seed=seed,
+                first_seat=house - left + 1, what="remainders", parties=parties,
+            )
+            if event is not None:
+                events.append(event)
+            for i in chosen:
+                s[i] += 1
+                winners.append(parties[i])
+            left -= take
+    else:
+        if overflow == "error":
+            raise InvalidSeatsError(
+                f"the {method_id} quota {q} gives {given} whole quotas for {house} seats "
+                "(choose overflow='smallest-remainders')"
+            )
+        surplus = given - house
+        while surplus > 0:
+            holders = sorted((i for i in free if s[i] > 0), key=lambda i: rem[i])
+            take = min(surplus, len(holders))
+            chosen, event = _pick(
+                holders, [-x for x in rem], take, names=names, votes=by_name, policy=policy,
+                seed=seed, first_seat=house - take + 1, what="smallest remainders (seat taken back)",
+                parties=parties,
+            )
+            if event is not None:
+                events.append(event)
+            for i in chosen:
+                s[i] -= 1
+                removed.append(parties[i])
+            surplus -= take
+    cert = QuotaCertificate(
+        q,
+        {parties[i]: floors[i] for i in free},
+        {parties[i]: Fraction(rem[i], p) for i in free},
+        tuple(winners),
+        tuple(removed),
+    )
+    return s, cert, tuple(events)

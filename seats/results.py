@@ -1,0 +1,398 @@
+"""Result values: frozen records of what an apportionment decided and why.
+
+An :class:`Allocation` carries the seats, every tie that decided a seat and how
+it was settled, and a certificate that lets anyone check the result without
+trusting the code that produced it.
+
+Examples
+--------
+>>> import seats
+>>> a = seats.apportion({"A": 100_000, "B": 80_000, "C": 30_000, "D": 20_000}, 8, method="dhondt")
+>>> dict(a.seats)
+{'A': 4, 'B': 3, 'C': 1, 'D': 0}
+>>> a.certificate.reproduce(a.votes_by_party) == dict(a.seats)
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:  # pragma: no cover
+    import polars as pl
+
+    from seats.methods.signposts import Signpost
+
+__all__ = [
+    "Allocation",
+    "Certificate",
+    "DivisorCertificate",
+    "PluralityCertificate",
+    "QuotaCertificate",
+    "TieEvent",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class TieEvent:
+    """A tie that decided one or more seats, and how it was settled.
+
+    Attributes
+    ----------
+    seats:
+        1-based positions, in award order, of the contested seats.
+    tied:
+        Every option in the tie (input order).
+    winners:
+        The options that took the contested seats (one entry per seat).
+    policy:
+        The tie policy that settled it (``"lot"``, ``"most-votes"``, ``"order"``);
+        ``"error"`` when the event was raised rather than settled.
+    detail:
+        What was equal (the quotients or remainders) and, for a lot, the draw.
+    seed:
+        The seed of the lot, so the draw can be repeated; ``None`` otherwise.
+    district:
+        Set when the tie happened inside a rule set's district.
+    """
+
+    seats: tuple[int, ...]
+    tied: tuple[str, ...]
+    winners: tuple[str, ...]
+    policy: str
+    detail: str
+    seed: int | None = None
+    district: str | None = None
+
+    def describe(self) -> str:
+        """One line for people.
+
+        >>> TieEvent((8,), ("A", "D"), ("A",), "order", "A 100000/7 = D 20000/1.4").describe()
+        'seat 8: tie between A, D (A 100000/7 = D 20000/1.4); settled by order: A'
+        """
+        where = f"district {self.district}, " if self.district else ""
+        which = ", ".join(str(s) for s in self.seats)
+        label = "seat" if len(self.seats) == 1 else "seats"
+        text = f"{where}{label} {which}: tie between {', '.join(self.tied)} ({self.detail})"
+        if self.policy == "error":
+            return text
+        return f"{text}; settled by {self.policy}: {', '.join(self.winners)}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "seats": list(self.seats),
+            "tied": list(self.tied),
+            "winners": list(self.winners),
+            "policy": self.policy,
+            "detail": self.detail,
+            "seed": self.seed,
+            "district": self.district,
+        }
+
+
+class Certificate(Protocol):
+    """What every certificate offers: re-derive the seats from the votes alone."""
+
+    def reproduce(self, votes: Mapping[str, int]) -> dict[str, int]: ...
+
+    def describe(self) -> str: ...
+
+
+def _show(q: Fraction | None) -> str:
+    if q is None:
+        return "infinity"
+    if q.denominator == 1:
+        return str(q.numerator)
+    return f"{q.numerator}/{q.denominator} (~{float(q):.6g})"
+
+
+@dataclass(frozen=True, slots=True)
+class DivisorCertificate:
+    """The divisors that yield the allocation of a divisor method.
+
+    Every divisor ``D`` with ``lower < D < upper`` gives each party the number
+    of signposts ``d(s)`` below ``votes / D``, which is exactly its seats. When
+    ``lower == upper`` the allocation was decided by a tie at that divisor.
+    For a method whose signposts are square roots (Huntington-Hill) the bounds
+    are of ``D**2`` and :attr:`squared` is true, so they stay exact.
+    ``None`` stands for an unbounded end.
+    """
+
+    signpost: Signpost
+    lower: Fraction | None
+    upper: Fraction | None
+    squared: bool
+    bounds: Mapping[str, tuple[int, int | None]] = field(default_factory=dict)
+    excluded: tuple[str, ...] = ()
+    tie_winners: tuple[str, ...] = ()
+    is_tie: bool = False
+    prior: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def tie(self) -> bool:
+        """True when a tie decided the last seats: the interval is the single tied quotient."""
+        return self.is_tie
+
+    def divisor(self) -> Fraction | None:
+        """A representative divisor: the midpoint of the interval (of D**2 if squared).
+
+        At a tie it is the tied quotient itself; ``None`` means infinitely large.
+        """
+        if self.is_tie or (self.lower is None and self.upper is None):
+            return self.lower
+        if self.upper is None:
+            assert self.lower is not None
+            return self.lower * 2
+        if self.lower is None:
+            return self.upper / 2
+        return (self.lower + self.upper) / 2
+
+    def reproduce(self, votes: Mapping[str, int]) -> dict[str, int]:
+        """Seats given by the representative divisor, with the recorded bounds applied.
+
+        Parties excluded by a threshold get 0; parties with seat bounds are clamped
+        to them; at a tie, the parties that won the tied seats get them on top of
+        what the tied divisor gives.
+        """
+        from seats.methods.signposts import seats_above
+
+        key = self.divisor()
+        out: dict[str, int] = {}
+        for party, v in votes.items():
+            if party in self.excluded or v == 0:
+                out[party] = 0
+                continue
+            n = seats_above(self.signpost, v, key) + self.tie_winners.count(party)
+            n = max(0, n - self.prior.get(party, 0))
+            lo, hi = self.bounds.get(party, (0, None))
+            out[party] = max(lo, n if hi is None else min(hi, n))
+        return out
+
+    def describe(self) -> str:
+        what = "D^2" if self.squared else "D"
+        lo, hi = _show(self.lower), _show(self.upper)
+        if self.tie:
+            return f"tie: the only divisor is {what} = {lo}"
+        return f"any divisor {lo} < {what} < {hi} yields these seats"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "divisor",
+            "lower": None if self.lower is None else str(self.lower),
+            "upper": None if self.upper is None else str(self.upper),
+            "squared": self.squared,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaCertificate:
+    """Quota, whole quotas and remainders of a largest-remainder allocation.
+
+    ``floors[p]`` is ``floor(votes / quota)``; ``remainders[p]`` is the
+    fractional part; ``remainder_winners`` took one extra seat each;
+    ``removed`` lost one seat each when the quota over-awarded; ``fixed`` holds
+    parties held at a seat bound (the quota is then that of the other parties).
+    """
+
+    quota: Fraction
+    floors: Mapping[str, int]
+    remainders: Mapping[str, Fraction]
+    remainder_winners: tuple[str, ...]
+    removed: tuple[str, ...] = ()
+    excluded: tuple[str, ...] = ()
+    fixed: Mapping[str, int] = field(default_factory=dict)
+
+    def reproduce(self, votes: Mapping[str, int]) -> dict[str, int]:
+        """Recompute whole quotas from the votes and add the recorded remainder seats."""
+        out: dict[str, int] = {}
+        for party, v in votes.items():
+            if party in self.fixed:
+                out[party] = self.fixed[party]
+                continue
+            if party in self.excluded or self.quota == 0:
+                out[party] = 0
+                continue
+            base = (v * self.quota.denominator) // self.quota.numerator
+            out[party] = (
+                base
+                + self.remainder_winners.count(party)
+                - self.removed.count(party)
+            )
+        return out
+
+    def describe(self) -> str:
+        text = f"quota {_show(self.quota)}; remainder seats to {', '.join(self.remainder_winners) or 'nobody'}"
+        if self.removed:
+            text += f"; over-award corrected by removing a seat from {', '.join(self.removed)}"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "quota",
+            "quota": str(self.quota),
+            "floors": dict(self.floors),
+            "remainders": {k: str(v) for k, v in self.remainders.items()},
+            "remainder_winners": list(self.remainder_winners),
+            "removed": list(self.removed),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SequentialCertificate:
+    """The award order of a sequential method (the Balinski-Young quota method)."""
+
+    order: tuple[str, ...]
+
+    def reproduce(self, votes: Mapping[str, int]) -> dict[str, int]:
+        out = dict.fromkeys(votes, 0)
+        for party in self.order:
+            out[party] += 1
+        return out
+
+    def describe(self) -> str:
+        return "award order: " + ", ".join(self.order)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": "sequential", "order": list(self.order)}
+
+
+@dataclass(frozen=True, slots=True)
+class PluralityCertificate:
+    """Every winner had more votes than every loser (``cutoff`` separates them)."""
+
+    elected: tuple[str, ...]
+    weakest_winner: int | None
+    strongest_loser: int | None
+
+    def reproduce(self, votes: Mapping[str, int]) -> dict[str, int]:
+        return {party: int(party in self.elected) for party in votes}
+
+    def describe(self) -> str:
+        return (
+            f"elected {', '.join(self.elected) or 'nobody'}; weakest winner "
+            f"{self.weakest_winner}, strongest loser {self.strongest_loser}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "plurality",
+            "elected": list(self.elected),
+            "weakest_winner": self.weakest_winner,
+            "strongest_loser": self.strongest_loser,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    """The seats of one apportionment and everything needed to check them.
+
+    Attributes
+    ----------
+    method:
+        Canonical method id (``"dhondt"``, ...), or ``"custom"``.
+    house_size:
+        Seats apportioned.
+    parties, votes:
+        The input, in input order.
+    seats:
+        Read-only mapping party -> seats, in input order.
+    ties:
+        Every tie that decided a seat, with how it was settled.
+    certificate:
+        Divisor interval, quota and remainders, award order or plurality cut-off.
+    excluded:
+        Parties below the legal threshold.
+    """
+
+    method: str
+    house_size: int
+    parties: tuple[str, ...]
+    votes: tuple[int, ...]
+    seats: Mapping[str, int]
+    ties: tuple[TieEvent, ...]
+    certificate: Any
+    excluded: tuple[str, ...] = ()
+    threshold: Fraction | None = None
+
+    @classmethod
+    def build(
+        cls,
+        method: str,
+        house_size: int,
+        parties: tuple[str, ...],
+        votes: tuple[int, ...],
+        seats: list[int],
+        ties: tuple[TieEvent, ...],
+        certificate: Any,
+        excluded: tuple[str, ...] = (),
+        threshold: Fraction | None = None,
+    ) -> Allocation:
+        mapping = MappingProxyType(dict(zip(parties, seats, strict=True)))
+        return cls(method, house_size, parties, votes, mapping, ties, certificate, excluded, threshold)
+
+    @property
+    def votes_by_party(self) -> dict[str, int]:
+        """Party -> votes, in input order."""
+        return dict(zip(self.parties, self.votes, strict=True))
+
+    def explain(self) -> str:
+        """A step table for people: quotients in award order, or quotas and remainders.
+
+        >>> import seats
+        >>> print(seats.apportion({"A": 30, "B": 20}, 2, method="dhondt").explain())  # doctest: +NORMALIZE_WHITESPACE
+        dhondt: 2 seats among 2 parties (50 votes)
+        seat  party  votes  divisor  quotient
+           1  A         30        1        30
+           2  B         20        1        20
+        next  A         30        2        15
+        certificate: any divisor 15 < D < 20 yields these seats
+        seats: A 1, B 1
+        """
+        from seats.methods.explain import explain
+
+        return explain(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        cert = self.certificate.to_dict() if hasattr(self.certificate, "to_dict") else None
+        return {
+            "method": self.method,
+            "house_size": self.house_size,
+            "votes": self.votes_by_party,
+            "seats": dict(self.seats),
+            "ties": [t.to_dict() for t in self.ties],
+            "excluded": list(self.excluded),
+            "threshold": None if self.threshold is None else str(self.threshold),
+            "certificate": cert,
+        }
+
+    def to_polars(self) -> pl.DataFrame:
+        """One row per party: party, votes, seats, vote_share, seat_share.
+
+        >>> import seats
+        >>> seats.apportion({"A": 3, "B": 1}, 4, method="hare").to_polars().columns
+        ['party', 'votes', 'seats', 'vote_share', 'seat_share']
+        """
+        import polars as pl
+
+        total_votes = sum(self.votes)
+        house = self.house_size
+        return pl.DataFrame(
+            {
+                "party": list(self.parties),
+                "votes": list(self.votes),
+                "seats": [self.seats[p] for p in self.parties],
+                "vote_share": [v / total_votes if total_votes else 0.0 for v in self.votes],
+                "seat_share": [self.seats[p] / house if house else 0.0 for p in self.parties],
+            },
+            schema={
+                "party": pl.Utf8,
+                "votes": pl.Int64,
+                "seats": pl.Int64,
+                "vote_share": pl.Float64,
+                "seat_share": pl.Float64,
+            },
+        )
