@@ -19,6 +19,7 @@ from seats.errors import (
 )
 from seats.methods import REGISTRY, MethodSpec, apportion, resolve
 from seats.results import Allocation, TieEvent
+from seats.rules import ElectionResult, RuleSet, available_rulesets, load_ruleset
 
 __version__ = "0.1.0"
 

@@ -1,0 +1,1 @@
+"""Rule sets shipped with seats (TOML files and their district tables)."""

@@ -1,0 +1,191 @@
+"""Allocating every tier of a rule set, district by district, honouring the links."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from seats.errors import RuleSetError, TieError, VoteTableError
+from seats.methods.api import apportion
+from seats.results import Allocation
+from seats.rules.model import District, Link, RuleSet, Tier
+from seats.rules.result import DistrictResult, ElectionResult, TierResult
+from seats.rules.votes import VoteData, prepare_votes
+
+__all__ = ["allocate", "load_votes"]
+
+
+def load_votes(rs: RuleSet, votes: object) -> tuple[pl.DataFrame, str]:
+    """The vote table as a frame, and a label for messages (the file name)."""
+    from seats.io import read_vote_table
+
+    if votes is None:
+        if rs.default_votes is None:
+            raise RuleSetError(f"rule set {rs.id!r} ships no default vote table; pass one")
+        votes = rs.default_votes
+    if isinstance(votes, pl.DataFrame):
+        return read_vote_table(votes), "votes"
+    if isinstance(votes, str | Path):
+        return read_vote_table(Path(votes)), Path(votes).name
+    raise VoteTableError(f"votes must be a polars DataFrame or a path, got {type(votes).__name__}")
+
+
+def _order(rs: RuleSet) -> list[Tier]:
+    """Tiers in an order where every tier comes after the tiers it depends on."""
+    needs: dict[str, set[str]] = {t.id: set() for t in rs.tiers}
+    for t in rs.tiers:
+        if t.source:
+            needs[t.id].add(t.source)
+    for link in rs.links:
+        if link.upper and link.lower:
+            needs[link.upper].add(link.lower)
+    done: list[Tier] = []
+    placed: set[str] = set()
+    while len(done) < len(rs.tiers):
+        for t in rs.tiers:
+            if t.id not in placed and needs[t.id] <= placed:
+                done.append(t)
+                placed.add(t.id)
+    return done
+
+
+def _key(option: str, options: Mapping[str, tuple[str, str]], level: str) -> str:
+    party, alliance = options.get(option, (option, option))
+    return {"option": option, "party": party, "alliance": alliance}[level]
+
+
+def _excluded(tier: Tier, votes: Mapping[str, int], tier_totals: Mapping[str, int],
+              options: Mapping[str, tuple[str, str]]) -> set[str]:
+    """Options below the tier's threshold (exactly: key_votes * den < num * total)."""
+    if not tier.threshold:
+        return set()
+    base = votes if tier.threshold_scope == "district" else tier_totals
+    total = sum(base.values())
+    by_key: dict[str, int] = {}
+    for option, v in base.items():
+        k = _key(option, options, tier.threshold_level)
+        by_key[k] = by_key.get(k, 0) + v
+    num, den = tier.threshold.numerator, tier.threshold.denominator
+    return {o for o in votes if by_key.get(_key(o, options, tier.threshold_level), 0) * den < num * total}
+
+
+def _run(tier: Tier, district: District, votes: Mapping[str, int], seats: int, policy: str,
+         seed: int | None, **extra: Any) -> Allocation:
+    try:
+        alloc = apportion(votes, seats, method=tier.method, ties=policy, seed=seed, **tier.options, **extra)
+    except TieError as err:
+        event = err.event
+        if event is not None:
+            event = dataclasses.replace(event, district=f"{tier.id}/{district.id}")
+        raise TieError(f"tier {tier.id!r}, district {district.id!r}: {err}", event) from None
+    except ValueError as err:
+        raise type(err)(f"tier {tier.id!r}, district {district.id!r}: {err}") from None
+    ties = tuple(dataclasses.replace(e, district=f"{tier.id}/{district.id}") for e in alloc.ties)
+    return dataclasses.replace(alloc, ties=ties) if ties else alloc
+
+
+def _home(district: District, upper: Tier) -> str:
+    return district.parent if len(upper.districts) > 1 else upper.districts[0].id
+
+
+def _nominal_won(link: Link, upper: Tier, lower: TierResult, options: Mapping[str, tuple[str, str]]) -> dict[str, dict[str, int]]:
+    won: dict[str, dict[str, int]] = {d.id: {} for d in upper.districts}
+    for d in lower.districts:
+        home = _home(lower.tier.district(d.district), upper)
+        for option, n in d.seats.items():
+            if n:
+                k = _key(option, options, link.level)
+                won[home][k] = won[home].get(k, 0) + n
+    return won
+
+
+def _linked(link: Link, tier: Tier, district: District, votes: dict[str, int], won: Mapping[str, int],
+            options: Mapping[str, tuple[str, str]], policy: str, seed: int | None) -> tuple[dict[str, int], Allocation, str]:
+    keys = {o: _key(o, options, link.level) for o in votes}
+    seen: dict[str, str] = {}
+    for o, k in keys.items():
+        if k in seen:
+            raise VoteTableError(f"tier {tier.id!r}, district {district.id!r}: lists {seen[k]!r} and {o!r} both "
+                                 f"belong to {link.level} {k!r}; a {link.kind} link needs one list per {link.level}")
+        seen[k] = o
+    if link.kind == "additional-member":
+        prior = {o: won.get(k, 0) for o, k in keys.items()}
+        alloc = _run(tier, district, votes, district.seats, policy, seed, prior_seats=prior)
+        note = "divisors start after the nominal seats won: " + ", ".join(f"{k} {n}" for k, n in won.items() if n)
+        return dict(alloc.seats), alloc, note
+    active = dict(votes)
+    overhang: list[str] = []
+    while True:
+        magnitude = district.seats + sum(won.get(keys[o], 0) for o in active)
+        alloc = _run(tier, district, active, magnitude, policy, seed)
+        over = [o for o in active if won.get(keys[o], 0) > alloc.seats[o]]
+        if not over:
+            break
+        for o in over:
+            overhang.append(o)
+            del active[o]
+    seats = {o: (alloc.seats[o] - won.get(keys[o], 0)) if o in active else 0 for o in votes}
+    note = f"entitlement over {magnitude} seats minus nominal seats won"
+    if overhang:
+        note += f"; overhang kept by {', '.join(overhang)}"
+    return seats, alloc, note
+
+
+def allocate(rs: RuleSet, votes: object = None, *, seed: int | None = None) -> ElectionResult:
+    """Allocate every seat of ``rs`` from ``votes`` (see :meth:`RuleSet.allocate`)."""
+    frame, label = load_votes(rs, votes)
+    data: VoteData = prepare_votes(rs, frame, label)
+    options: dict[str, tuple[str, str]] = dict(data.options)
+    for t in rs.tiers:
+        for r in t.results:
+            options.setdefault(r.option, (r.party, r.alliance))
+    links_up = {link.upper: link for link in rs.links if link.upper}
+    done: dict[str, TierResult] = {}
+    for tier in _order(rs):
+        policy = tier.ties or rs.ties
+        rows: list[DistrictResult] = []
+        if tier.results:
+            for d in tier.districts:
+                seats: dict[str, int] = {}
+                for r in tier.results:
+                    if r.district == d.id:
+                        seats[r.option] = seats.get(r.option, 0) + r.seats
+                rows.append(DistrictResult(tier.id, d.id, d.seats, {}, seats, None, (), "seats given as results"))
+            done[tier.id] = TierResult(tier, tuple(rows), options)
+            continue
+        if tier.kind == "derived":
+            src = rs.tier(tier.source or "")
+            by_district: dict[str, dict[str, int]] = {d.id: {} for d in tier.districts}
+            for sd in src.districts:
+                home = sd.parent if len(tier.districts) > 1 else tier.districts[0].id
+                for o, v in data.votes.get(src.id, {}).get(sd.id, {}).items():
+                    by_district[home][o] = by_district[home].get(o, 0) + v
+        else:
+            by_district = {d.id: dict(data.votes.get(tier.id, {}).get(d.id, {})) for d in tier.districts}
+        tier_totals: dict[str, int] = {}
+        for dv in by_district.values():
+            for o, v in dv.items():
+                tier_totals[o] = tier_totals.get(o, 0) + v
+        link = links_up.get(tier.id)
+        won = _nominal_won(link, tier, done[link.lower], options) if link and link.lower and link.kind != "parallel" else None
+        for d in tier.districts:
+            dv = by_district[d.id]
+            if d.seats == 0 and not dv:
+                rows.append(DistrictResult(tier.id, d.id, 0, {}, {}, None))
+                continue
+            out = _excluded(tier, dv, tier_totals, options)
+            running = {o: v for o, v in dv.items() if o not in out}
+            if link is not None and won is not None:
+                seats_won, alloc, note = _linked(link, tier, d, running, won[d.id], options, policy, seed)
+            else:
+                alloc = _run(tier, d, running, d.seats, policy, seed)
+                seats_won, note = dict(alloc.seats), ""
+            full = {o: seats_won.get(o, 0) for o in dv}
+            rows.append(DistrictResult(tier.id, d.id, d.seats, dv, full, alloc, tuple(sorted(out)), note))
+        done[tier.id] = TierResult(tier, tuple(rows), options)
+    ordered = tuple(done[t.id] for t in rs.tiers)
+    return ElectionResult(rs, ordered, options, seed)

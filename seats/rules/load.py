@@ -1,0 +1,462 @@
+"""Loading rule sets: TOML files, district tables, overrides, and validation.
+
+A rule set is a TOML file (``rulesets/<id>/ruleset.toml``) with district tables
+inline or as CSV files beside it. Shipped rule sets are found by id; third-party
+packages add theirs through the entry-point group ``seats.rulesets`` (each entry
+point loads to a path, or to a callable returning one). Any field can be
+overridden without editing the file::
+
+    load_ruleset("ve-2020-an", overrides={"tiers.state-list.method": "sainte-lague"})
+
+Keys: a top-level field (``ties``, ``total_seats``, ``name``), ``tiers.<tier>.<field>``,
+``tiers.<tier>.districts.<district>.seats``, or ``links.<n>.<field>`` (``n`` from 0).
+
+Examples
+--------
+>>> rs = load_ruleset("ve-2020-an", overrides={"tiers.state-list.method": "webster"})
+>>> rs.tier("state-list").method, rs.total_seats
+('sainte-lague', 277)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from importlib import metadata, resources
+from pathlib import Path
+from typing import Any
+
+from seats.errors import RuleSetError, SeatsError, close_matches
+from seats.methods._input import as_fraction
+from seats.methods.registry import resolve
+from seats.methods.ties import check_policy
+from seats.rules.model import BASES, KINDS, LINK_KINDS, District, Link, ReservedResult, RuleSet, Tier
+
+__all__ = ["ENTRY_POINT_GROUP", "RuleSetInfo", "available_rulesets", "load_ruleset", "shipped_dir"]
+
+ENTRY_POINT_GROUP = "seats.rulesets"
+_TOP_KEYS = {"id", "name", "election_date", "total_seats", "ties", "default_votes", "sources", "notes",
+             "tier", "link", "country", "legal_basis"}
+_TIER_KEYS = {"id", "name", "kind", "method", "seats", "districts", "source", "threshold",
+              "threshold_scope", "threshold_level", "ties", "results", "options", "notes"}
+_LINK_KEYS = {"kind", "tiers", "upper", "lower", "level", "overhang", "notes"}
+
+
+def shipped_dir() -> Path:
+    """Folder of the rule sets shipped with the package."""
+    try:
+        root = resources.files("seats._rulesets")
+        return Path(str(root))
+    except ModuleNotFoundError:  # pragma: no cover - running from a bare checkout
+        return Path(__file__).resolve().parents[2] / "rulesets"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSetInfo:
+    """A rule set that can be loaded: id, where it lives, and where it came from."""
+
+    id: str
+    path: Path
+    origin: str
+
+
+def _entry_point_paths() -> list[RuleSetInfo]:
+    found = []
+    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            target = ep.load()
+            path = Path(target() if callable(target) else target)
+        except Exception as err:  # a broken plugin must not break the shipped rule sets
+            raise RuleSetError(f"entry point {ep.name!r} in group {ENTRY_POINT_GROUP!r} failed to load: {err}") from None
+        if path.is_dir():
+            path = path / "ruleset.toml"
+        found.append(RuleSetInfo(ep.name, path, f"plugin {ep.value}"))
+    return found
+
+
+def available_rulesets() -> list[RuleSetInfo]:
+    """Shipped and installed rule sets, shipped first, each id once."""
+    out: dict[str, RuleSetInfo] = {}
+    base = shipped_dir()
+    for toml in sorted(base.glob("*/ruleset.toml")):
+        out[toml.parent.name] = RuleSetInfo(toml.parent.name, toml, "shipped")
+    for info in _entry_point_paths():
+        out.setdefault(info.id, info)
+    return list(out.values())
+
+
+def _locate(ref: str | Path) -> Path:
+    candidate = Path(ref)
+    if candidate.suffix == ".toml" or candidate.exists():
+        if candidate.is_dir():
+            candidate = candidate / "ruleset.toml"
+        if not candidate.exists():
+            raise RuleSetError(f"rule set file {str(candidate)!r} does not exist")
+        return candidate
+    known = {info.id: info.path for info in available_rulesets()}
+    if str(ref) in known:
+        return known[str(ref)]
+    raise RuleSetError(f"unknown rule set {str(ref)!r}{close_matches(str(ref), list(known))}; "
+                       f"known: {', '.join(sorted(known))}")
+
+
+def _parse_value(text: str) -> Any:
+    """A CLI override value: TOML syntax if it parses (numbers, booleans, lists), else a string."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def _apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any], where: str) -> None:
+    tiers = {t.get("id"): t for t in raw.get("tier", []) if isinstance(t, dict)}
+    for key, value in overrides.items():
+        if isinstance(value, str):
+            value = _parse_value(value)
+        parts = key.split(".")
+        if parts[0] in ("tiers", "tier") and len(parts) >= 3:
+            tier = tiers.get(parts[1])
+            if tier is None:
+                raise RuleSetError(f"{where}: override {key!r}: no tier {parts[1]!r}{close_matches(parts[1], [str(t) for t in tiers])}")
+            if parts[2] == "districts" and len(parts) == 5:
+                _override_district(tier, parts[3], parts[4], value, where, key)
+                continue
+            if len(parts) != 3 or parts[2] not in _TIER_KEYS - {"id", "districts"}:
+                raise RuleSetError(f"{where}: override {key!r}: unknown tier field {'.'.join(parts[2:])!r}; "
+                                   f"fields: {', '.join(sorted(_TIER_KEYS - {'id', 'districts'}))}")
+            tier[parts[2]] = value
+        elif parts[0] in ("links", "link") and len(parts) == 3:
+            links = raw.get("link", [])
+            try:
+                link = links[int(parts[1])]
+            except (ValueError, IndexError):
+                raise RuleSetError(f"{where}: override {key!r}: no link number {parts[1]!r} "
+                                   f"(there are {len(links)})") from None
+            if parts[2] not in _LINK_KEYS:
+                raise RuleSetError(f"{where}: override {key!r}: unknown link field {parts[2]!r}")
+            link[parts[2]] = value
+        elif len(parts) == 1 and parts[0] in _TOP_KEYS - {"id", "tier", "link"}:
+            raw[parts[0]] = value
+        else:
+            raise RuleSetError(f"{where}: override {key!r} names no field of the rule set "
+                               "(use ties, total_seats, tiers.<tier>.<field>, "
+                               "tiers.<tier>.districts.<district>.seats or links.<n>.<field>)")
+
+
+def _override_district(tier: dict[str, Any], district: str, field: str, value: Any, where: str, key: str) -> None:
+    if field != "seats":
+        raise RuleSetError(f"{where}: override {key!r}: only a district's seats can be overridden")
+    patches = tier.setdefault("_district_overrides", {})
+    patches[district] = value
+
+
+def _read_csv(path: Path, where: str) -> list[dict[str, str]]:
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise RuleSetError(f"{where}: file {str(path)!r} does not exist") from None
+    except UnicodeDecodeError:
+        raise RuleSetError(f"{where}: file {str(path)!r} is not UTF-8") from None
+    rows = list(csv.DictReader(io.StringIO(text)))
+    for row in rows:
+        for k in list(row):
+            if k is None:
+                raise RuleSetError(f"{where}: {path.name}: a row has more cells than the header")
+    return rows
+
+
+def _int_field(value: Any, where: str) -> int:
+    if isinstance(value, bool):
+        raise RuleSetError(f"{where}: expected a whole number, got {value!r}")
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise RuleSetError(f"{where}: expected a whole number, got {value!r}") from None
+    if number < 0:
+        raise RuleSetError(f"{where}: must not be negative, got {number}")
+    return number
+
+
+def _districts(spec: Any, base: Path, where: str, patches: Mapping[str, Any]) -> tuple[District, ...]:
+    if isinstance(spec, str):
+        rows: list[dict[str, Any]] = list(_read_csv(base / spec, where))
+        label = spec
+    elif isinstance(spec, list):
+        rows = [dict(r) for r in spec]
+        label = "districts"
+    else:
+        raise RuleSetError(f"{where}: 'districts' must be a CSV file name or a list of tables")
+    seen: set[str] = set()
+    out = []
+    for n, row in enumerate(rows, 2 if isinstance(spec, str) else 1):
+        here = f"{where} {label} {'line' if isinstance(spec, str) else 'entry'} {n}"
+        did = str(row.get("id", "")).strip()
+        if not did:
+            raise RuleSetError(f"{here}: district without an id")
+        if did in seen:
+            raise RuleSetError(f"{here}: district {did!r} listed twice")
+        seen.add(did)
+        basis = str(row.get("basis", "") or "").strip().lower()
+        if basis not in BASES:
+            raise RuleSetError(f"{here}: basis {basis!r} is not one of {', '.join(b for b in BASES if b)}")
+        seats = _int_field(patches.get(did, row.get("seats", "")), f"{here} field 'seats'")
+        out.append(District(did, seats, str(row.get("name", "") or ""), str(row.get("parent", "") or ""),
+                            basis, str(row.get("source", "") or "")))
+    unknown = sorted(set(patches) - seen)
+    if unknown:
+        raise RuleSetError(f"{where}: override names unknown district {unknown[0]!r}{close_matches(unknown[0], sorted(seen))}")
+    return tuple(out)
+
+
+def _results(spec: Any, base: Path, where: str) -> tuple[ReservedResult, ...]:
+    if spec is None:
+        return ()
+    rows = _read_csv(base / spec, where) if isinstance(spec, str) else [dict(r) for r in spec]
+    out = []
+    for n, row in enumerate(rows, 2):
+        here = f"{where} results line {n}"
+        for col in ("district", "option"):
+            if not str(row.get(col, "") or "").strip():
+                raise RuleSetError(f"{here}: missing {col!r}")
+        option = str(row["option"]).strip()
+        party = str(row.get("party", "") or "").strip() or option
+        alliance = str(row.get("alliance", "") or "").strip() or party
+        out.append(ReservedResult(str(row["district"]).strip(), option, party, alliance,
+                                  _int_field(row.get("seats", 1) or 1, f"{here} field 'seats'"),
+                                  str(row.get("basis", "") or ""), str(row.get("source", "") or "")))
+    return tuple(out)
+
+
+def _tier(raw: Mapping[str, Any], base: Path, where: str) -> Tier:
+    tid = raw.get("id")
+    if not isinstance(tid, str) or not tid:
+        raise RuleSetError(f"{where}: a [[tier]] without an 'id'")
+    here = f"{where}: tier {tid!r}"
+    unknown = sorted(set(raw) - _TIER_KEYS - {"_district_overrides"})
+    if unknown:
+        raise RuleSetError(f"{here}: unknown field {unknown[0]!r}{close_matches(unknown[0], sorted(_TIER_KEYS))}")
+    kind = raw.get("kind", "list")
+    if kind not in KINDS:
+        raise RuleSetError(f"{here} field 'kind': {kind!r} is not one of {', '.join(KINDS)}")
+    method_name = raw.get("method")
+    if not isinstance(method_name, str):
+        raise RuleSetError(f"{here}: field 'method' is required (a registered method id)")
+    try:
+        method = resolve(method_name).id
+    except SeatsError as err:
+        raise RuleSetError(f"{here} field 'method': {err}") from None
+    if "districts" not in raw:
+        raise RuleSetError(f"{here}: field 'districts' is required")
+    districts = _districts(raw["districts"], base, here, raw.get("_district_overrides", {}))
+    declared = raw.get("seats")
+    total = sum(d.seats for d in districts)
+    if declared is not None:
+        declared = _int_field(declared, f"{here} field 'seats'")
+        if declared != total:
+            raise RuleSetError(f"{here}: the district magnitudes add up to {total}, not the declared seats = {declared}")
+    threshold = None
+    if raw.get("threshold") not in (None, "", 0):
+        try:
+            threshold = as_fraction(raw["threshold"], "threshold")
+        except SeatsError as err:
+            raise RuleSetError(f"{here} field 'threshold': {err}") from None
+    scope = raw.get("threshold_scope", "district")
+    if scope not in ("district", "tier"):
+        raise RuleSetError(f"{here} field 'threshold_scope': {scope!r} is not 'district' or 'tier'")
+    level = raw.get("threshold_level", "option")
+    if level not in ("option", "party", "alliance"):
+        raise RuleSetError(f"{here} field 'threshold_level': {level!r} is not option, party or alliance")
+    ties = raw.get("ties")
+    if ties is not None:
+        try:
+            ties = check_policy(ties)
+        except SeatsError as err:
+            raise RuleSetError(f"{here} field 'ties': {err}") from None
+    source = raw.get("source")
+    if kind == "derived" and not source:
+        raise RuleSetError(f"{here}: a derived tier needs 'source' (the tier whose votes it sums)")
+    if kind != "derived" and source:
+        raise RuleSetError(f"{here}: only a derived tier takes 'source'")
+    results = _results(raw.get("results"), base, here)
+    for r in results:
+        if r.district not in {d.id for d in districts}:
+            raise RuleSetError(f"{here}: results name unknown district {r.district!r}")
+    if results:
+        given: dict[str, int] = {}
+        for r in results:
+            given[r.district] = given.get(r.district, 0) + r.seats
+        for d in districts:
+            if given.get(d.id, 0) != d.seats:
+                raise RuleSetError(f"{here}: results give {given.get(d.id, 0)} seats in {d.id!r}, which elects {d.seats}")
+    options = raw.get("options", {})
+    if not isinstance(options, dict):
+        raise RuleSetError(f"{here} field 'options': must be a table of method options")
+    return Tier(tid, kind, method, total, districts, str(raw.get("name", "") or ""), source, threshold,
+                scope, level, ties, results, dict(options))
+
+
+def _link(raw: Mapping[str, Any], tiers: Mapping[str, Tier], where: str, n: int) -> Link:
+    here = f"{where}: link {n}"
+    unknown = sorted(set(raw) - _LINK_KEYS)
+    if unknown:
+        raise RuleSetError(f"{here}: unknown field {unknown[0]!r}")
+    kind = raw.get("kind")
+    if kind not in LINK_KINDS:
+        raise RuleSetError(f"{here} field 'kind': {kind!r} is not one of {', '.join(LINK_KINDS)}")
+    names = list(raw.get("tiers", []))
+    upper, lower = raw.get("upper"), raw.get("lower")
+    if kind != "parallel":
+        if not upper or not lower:
+            raise RuleSetError(f"{here}: a {kind} link needs 'upper' (the list tier) and 'lower' (the nominal tier)")
+        names += [upper, lower]
+    for name in names:
+        if name not in tiers:
+            raise RuleSetError(f"{here}: unknown tier {name!r}{close_matches(str(name), list(tiers))}")
+    level = raw.get("level", "party")
+    if level not in ("party", "alliance"):
+        raise RuleSetError(f"{here} field 'level': {level!r} is not 'party' or 'alliance'")
+    overhang = raw.get("overhang", "reallocate")
+    if overhang != "reallocate":
+        raise RuleSetError(f"{here} field 'overhang': only 'reallocate' is supported, got {overhang!r}")
+    if kind != "parallel":
+        up, low = tiers[upper], tiers[lower]
+        if up.kind == "derived" or (resolve(up.method).family != "divisor" and kind == "additional-member"):
+            raise RuleSetError(f"{here}: the upper tier of an additional-member link must use a divisor method")
+        up_ids = set(up.district_ids)
+        for d in low.districts:
+            home = d.parent if len(up_ids) > 1 else next(iter(up_ids))
+            if home not in up_ids:
+                raise RuleSetError(f"{here}: district {d.id!r} of tier {lower!r} has parent {d.parent!r}, "
+                                   f"which is not a district of tier {upper!r}")
+    return Link(kind, tuple(raw.get("tiers", [])), upper, lower, level, overhang)
+
+
+def _check_acyclic(tiers: Mapping[str, Tier], links: Iterable[Link], where: str) -> None:
+    after: dict[str, set[str]] = {t: set() for t in tiers}
+    for t in tiers.values():
+        if t.source:
+            if t.source not in tiers:
+                raise RuleSetError(f"{where}: tier {t.id!r} field 'source': unknown tier {t.source!r}"
+                                   f"{close_matches(t.source, list(tiers))}")
+            after[t.id].add(t.source)
+    for link in links:
+        if link.upper and link.lower:
+            after[link.upper].add(link.lower)
+    state: dict[str, int] = {}
+
+    def visit(node: str, path: list[str]) -> None:
+        if state.get(node) == 1:
+            cycle = " -> ".join([*path[path.index(node):], node])
+            raise RuleSetError(f"{where}: tiers depend on each other in a cycle: {cycle}")
+        if state.get(node) == 2:
+            return
+        state[node] = 1
+        for nxt in sorted(after[node]):
+            visit(nxt, [*path, node])
+        state[node] = 2
+
+    for node in tiers:
+        visit(node, [])
+
+
+def shipped_fixtures() -> Path:
+    """Folder of the vote tables shipped with the package."""
+    try:
+        return Path(str(resources.files("seats._fixtures")))
+    except ModuleNotFoundError:  # pragma: no cover - running from a bare checkout
+        return Path(__file__).resolve().parents[2] / "fixtures"
+
+
+def _default_votes(ref: Any, base: Path) -> Path | None:
+    """The default vote table: relative to the rule set, or inside the shipped fixtures."""
+    if not ref:
+        return None
+    text = str(ref)
+    if text.startswith("fixtures:"):
+        return shipped_fixtures() / text.removeprefix("fixtures:")
+    path = (base / text).resolve()
+    if not path.exists() and "fixtures/" in text:
+        return shipped_fixtures() / text.split("fixtures/", 1)[1]
+    return path
+
+
+def build_ruleset(raw: dict[str, Any], path: Path | None = None, overrides: Mapping[str, Any] | None = None) -> RuleSet:
+    """Validate a parsed rule-set document and build the :class:`RuleSet`."""
+    where = str(path) if path is not None else "rule set"
+    base = path.parent if path is not None else Path.cwd()
+    if overrides:
+        _apply_overrides(raw, overrides, where)
+    unknown = sorted(set(raw) - _TOP_KEYS)
+    if unknown:
+        raise RuleSetError(f"{where}: unknown field {unknown[0]!r}{close_matches(unknown[0], sorted(_TOP_KEYS))}")
+    for key in ("id", "total_seats"):
+        if key not in raw:
+            raise RuleSetError(f"{where}: field {key!r} is required")
+    tier_raw = raw.get("tier", [])
+    if not isinstance(tier_raw, list) or not tier_raw:
+        raise RuleSetError(f"{where}: at least one [[tier]] is required")
+    tiers: dict[str, Tier] = {}
+    for t in tier_raw:
+        tier = _tier(t, base, where)
+        if tier.id in tiers:
+            raise RuleSetError(f"{where}: tier {tier.id!r} defined twice")
+        tiers[tier.id] = tier
+    links = tuple(_link(link, tiers, where, n) for n, link in enumerate(raw.get("link", [])))
+    _check_acyclic(tiers, links, where)
+    for t in tiers.values():
+        if t.kind == "derived":
+            src = tiers[t.source or ""]
+            if len(t.districts) > 1:
+                for d in src.districts:
+                    if d.parent not in set(t.district_ids):
+                        raise RuleSetError(f"{where}: tier {t.id!r} sums tier {src.id!r} by parent district, "
+                                           f"but {d.id!r} has parent {d.parent!r}")
+    total = _int_field(raw["total_seats"], f"{where} field 'total_seats'")
+    tier_total = sum(t.seats for t in tiers.values())
+    if total != tier_total:
+        detail = " + ".join(f"{t.id} {t.seats}" for t in tiers.values())
+        raise RuleSetError(f"{where}: total_seats = {total} but the tiers add up to {tier_total} ({detail})")
+    try:
+        ties = check_policy(raw.get("ties", "error"))
+    except SeatsError as err:
+        raise RuleSetError(f"{where} field 'ties': {err}") from None
+    when = raw.get("election_date")
+    if when is not None and not isinstance(when, date):
+        try:
+            when = date.fromisoformat(str(when))
+        except ValueError:
+            raise RuleSetError(f"{where} field 'election_date': {when!r} is not a date (YYYY-MM-DD)") from None
+    default_votes = _default_votes(raw.get("default_votes"), base)
+    return RuleSet(
+        id=str(raw["id"]),
+        name=str(raw.get("name", raw["id"])),
+        total_seats=total,
+        tiers=tuple(tiers.values()),
+        links=links,
+        ties=ties,
+        election_date=when,
+        sources=tuple(str(s) for s in raw.get("sources", [])),
+        notes=str(raw.get("notes", "")),
+        path=path,
+        default_votes=default_votes,
+    )
+
+
+def load_ruleset(ref: str | Path, *, overrides: Mapping[str, Any] | None = None) -> RuleSet:
+    """Load a rule set by id (shipped or plugin) or by path, with optional field overrides.
+
+    >>> load_ruleset("ve-2020-an").total_seats
+    277
+    """
+    path = _locate(ref)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise RuleSetError(f"{path}: not valid TOML: {err}") from None
+    except UnicodeDecodeError:
+        raise RuleSetError(f"{path}: not UTF-8") from None
+    return build_ruleset(raw, path, overrides)

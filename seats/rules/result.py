@@ -1,0 +1,199 @@
+"""Results of a whole election: per district, per tier, and for the assembly.
+
+>>> import seats
+>>> res = seats.load_ruleset("ve-2020-an").allocate()
+>>> res.total
+277
+>>> res.by("alliance").columns[:2]
+['alliance', 'seats']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from seats.errors import SeatsError
+from seats.results import Allocation, TieEvent
+
+if TYPE_CHECKING:  # pragma: no cover
+    from seats.rules.model import RuleSet, Tier
+
+__all__ = ["LEVELS", "DistrictResult", "ElectionResult", "TierResult"]
+
+LEVELS = ("alliance", "party", "option", "tier", "district")
+
+
+@dataclass(frozen=True, slots=True)
+class DistrictResult:
+    """One district of one tier: the votes per option and the seats they won.
+
+    ``allocation`` is the apportionment behind the seats (``None`` for seats
+    given as results); after a ``subtract`` link it is the entitlement over
+    the combined magnitude, and ``note`` says so.
+    """
+
+    tier: str
+    district: str
+    magnitude: int
+    votes: Mapping[str, int]
+    seats: Mapping[str, int]
+    allocation: Allocation | None
+    excluded: tuple[str, ...] = ()
+    note: str = ""
+
+    @property
+    def ties(self) -> tuple[TieEvent, ...]:
+        return self.allocation.ties if self.allocation is not None else ()
+
+
+def _long(rows: list[DistrictResult], options: Mapping[str, tuple[str, str]]) -> pl.DataFrame:
+    data: dict[str, list[Any]] = {k: [] for k in ("tier", "district", "option", "party", "alliance", "votes", "seats")}
+    for d in rows:
+        for option in dict.fromkeys([*d.votes, *d.seats]):
+            party, alliance = options.get(option, (option, option))
+            data["tier"].append(d.tier)
+            data["district"].append(d.district)
+            data["option"].append(option)
+            data["party"].append(party)
+            data["alliance"].append(alliance)
+            data["votes"].append(d.votes.get(option))
+            data["seats"].append(d.seats.get(option, 0))
+    return pl.DataFrame(data, schema={"tier": pl.Utf8, "district": pl.Utf8, "option": pl.Utf8, "party": pl.Utf8,
+                                      "alliance": pl.Utf8, "votes": pl.Int64, "seats": pl.Int64})
+
+
+def _rollup(long: pl.DataFrame, level: str, tiers: list[str]) -> pl.DataFrame:
+    keys = ["party", "alliance"] if level == "party" else ["option", "party", "alliance"] if level == "option" else [level]
+    wide = (
+        long.group_by([*keys, "tier"])
+        .agg(pl.col("seats").sum())
+        .pivot(on="tier", index=keys, values="seats")
+        .fill_null(0)
+    )
+    for t in tiers:
+        if t not in wide.columns:
+            wide = wide.with_columns(pl.lit(0, dtype=pl.Int64).alias(t))
+    wide = wide.with_columns(pl.sum_horizontal([pl.col(t) for t in tiers]).alias("seats"))
+    ordered = [keys[0], "seats", *keys[1:], *tiers]
+    return wide.select(ordered).sort(["seats", keys[0]], descending=[True, False])
+
+
+@dataclass(frozen=True, slots=True)
+class TierResult:
+    """One tier's seats in every district."""
+
+    tier: Tier
+    districts: tuple[DistrictResult, ...]
+    options: Mapping[str, tuple[str, str]]
+
+    @property
+    def id(self) -> str:
+        return self.tier.id
+
+    @property
+    def total(self) -> int:
+        return sum(sum(d.seats.values()) for d in self.districts)
+
+    @property
+    def ties(self) -> tuple[TieEvent, ...]:
+        return tuple(t for d in self.districts for t in d.ties)
+
+    def district(self, district_id: str) -> DistrictResult:
+        for d in self.districts:
+            if d.district == district_id:
+                return d
+        raise SeatsError(f"tier {self.id!r} has no district {district_id!r}")
+
+    def to_polars(self) -> pl.DataFrame:
+        """Long table: tier, district, option, party, alliance, votes, seats."""
+        return _long(list(self.districts), self.options)
+
+    def by(self, level: str = "alliance") -> pl.DataFrame:
+        """Seats rolled up to ``alliance``, ``party``, ``option`` or ``district``."""
+        return _by(self.to_polars(), level, [self.id], {self.id: self.tier})
+
+
+def _by(long: pl.DataFrame, level: str, tiers: list[str], meta: Mapping[str, Tier]) -> pl.DataFrame:
+    if level not in LEVELS:
+        raise SeatsError(f"unknown level {level!r}; choose one of {', '.join(LEVELS)}")
+    if level == "tier":
+        totals = long.group_by("tier").agg(pl.col("seats").sum(), pl.col("district").n_unique().alias("districts"))
+        seats_of = dict(zip(totals["tier"].to_list(), totals["seats"].to_list(), strict=True))
+        return pl.DataFrame(
+            {
+                "tier": tiers,
+                "kind": [meta[t].kind for t in tiers],
+                "method": [meta[t].method for t in tiers],
+                "seats": [int(seats_of.get(t, 0)) for t in tiers],
+                "districts": [len(meta[t].districts) for t in tiers],
+            },
+            schema={"tier": pl.Utf8, "kind": pl.Utf8, "method": pl.Utf8, "seats": pl.Int64, "districts": pl.Int64},
+        )
+    if level == "district":
+        return (
+            long.group_by(["tier", "district", "alliance"], maintain_order=True)
+            .agg(pl.col("votes").sum(), pl.col("seats").sum())
+            .filter((pl.col("seats") > 0) | (pl.col("votes") > 0))
+        )
+    return _rollup(long, level, tiers)
+
+
+@dataclass(frozen=True, slots=True)
+class ElectionResult:
+    """The whole assembly: every tier's result under one rule set."""
+
+    ruleset: RuleSet
+    tiers: tuple[TierResult, ...]
+    options: Mapping[str, tuple[str, str]]
+    seed: int | None = None
+
+    @property
+    def total(self) -> int:
+        """Seats filled (equals the rule set's ``total_seats``)."""
+        return sum(t.total for t in self.tiers)
+
+    @property
+    def ties(self) -> tuple[TieEvent, ...]:
+        return tuple(e for t in self.tiers for e in t.ties)
+
+    def tier(self, tier_id: str) -> TierResult:
+        for t in self.tiers:
+            if t.id == tier_id:
+                return t
+        raise SeatsError(f"no tier {tier_id!r}; tiers: {', '.join(t.id for t in self.tiers)}")
+
+    def to_polars(self) -> pl.DataFrame:
+        """Long table of every option in every district: tier, district, option, party, alliance, votes, seats."""
+        return _long([d for t in self.tiers for d in t.districts], self.options)
+
+    def by(self, level: str = "alliance") -> pl.DataFrame:
+        """Seats per ``alliance`` or ``party`` (a ``seats`` column and one column per tier),
+        per ``option``, per ``tier``, or per ``district`` (tier, district, alliance, votes, seats)."""
+        ids = [t.id for t in self.tiers]
+        return _by(self.to_polars(), level, ids, {t.id: t.tier for t in self.tiers})
+
+    def explain(self) -> str:
+        """Every district's step table, tier by tier."""
+        out = [f"{self.ruleset.name} ({self.ruleset.id}): {self.total} seats"]
+        for t in self.tiers:
+            out.append(f"\n== tier {t.id} ({t.tier.kind}, {t.tier.method}, {t.total} seats)")
+            for d in t.districts:
+                out.append(f"\n-- {t.id} / {d.district} ({d.magnitude} seats){': ' + d.note if d.note else ''}")
+                if d.allocation is not None:
+                    out.append(d.allocation.explain())
+                else:
+                    out.append("seats: " + ", ".join(f"{o} {n}" for o, n in d.seats.items()))
+        return "\n".join(out)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ruleset": self.ruleset.id,
+            "total": self.total,
+            "seed": self.seed,
+            "by_alliance": self.by("alliance").to_dicts(),
+            "ties": [e.to_dict() for e in self.ties],
+        }

@@ -1,0 +1,101 @@
+"""Checking a tidy vote table against a rule set and summing cards into options.
+
+The table has one row per (tier, district, option, card) with columns ``tier``,
+``district``, ``option``, ``votes`` and optional ``card``, ``party``, ``alliance``.
+Without a ``party`` column each option is its own party; without ``alliance``
+each party is its own alliance. Errors name the row's line and the bad value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import polars as pl
+
+from seats.errors import VoteTableError, close_matches
+from seats.rules.model import RuleSet
+
+__all__ = ["VoteData", "prepare_votes"]
+
+
+@dataclass(frozen=True, slots=True)
+class VoteData:
+    """Votes per tier, district and option (cards summed), and each option's party and alliance."""
+
+    votes: Mapping[str, Mapping[str, Mapping[str, int]]]
+    options: Mapping[str, tuple[str, str]]
+
+
+def _where(label: str, line: object) -> str:
+    return f"{label}, line {line}" if label.endswith((".csv", ".tsv", ".txt")) else f"{label}, row {line}"
+
+
+def prepare_votes(rs: RuleSet, frame: pl.DataFrame, label: str = "votes") -> VoteData:
+    """Validate ``frame`` (as returned by :func:`seats.io.read_vote_table`) against ``rs``."""
+    if "_line" not in frame.columns:
+        frame = frame.with_row_index("_line", offset=1)
+    if "party" not in frame.columns:
+        frame = frame.with_columns(pl.col("option").alias("party"))
+    if "alliance" not in frame.columns:
+        frame = frame.with_columns(pl.col("party").alias("alliance"))
+    frame = frame.with_columns(
+        pl.col("party").cast(pl.Utf8).str.strip_chars(),
+        pl.col("alliance").cast(pl.Utf8).str.strip_chars(),
+    ).with_columns(
+        pl.when(pl.col("alliance").is_null() | (pl.col("alliance") == ""))
+        .then(pl.col("party"))
+        .otherwise(pl.col("alliance"))
+        .alias("alliance")
+    )
+    for col in ("tier", "district", "option", "party"):
+        bad = frame.filter(pl.col(col).is_null() | (pl.col(col).cast(pl.Utf8).str.strip_chars() == ""))
+        if bad.height:
+            line = bad["_line"][0]
+            what = "option without a party" if col == "party" else f"empty {col!r}"
+            raise VoteTableError(f"{_where(label, line)}: {what} (option {bad['option'][0]!r})")
+
+    tiers = {t.id: t for t in rs.tiers}
+    voting = [t.id for t in rs.tiers if t.has_votes]
+    for tier_id, line in frame.group_by("tier", maintain_order=True).agg(pl.col("_line").first()).iter_rows():
+        if tier_id not in tiers:
+            raise VoteTableError(f"{_where(label, line)}: unknown tier {tier_id!r}{close_matches(tier_id, voting)}; "
+                                 f"rule set {rs.id!r} takes votes for {', '.join(voting)}")
+        if not tiers[tier_id].has_votes:
+            why = "sums another tier's votes" if tiers[tier_id].kind == "derived" else "has its results given by the rule set"
+            raise VoteTableError(f"{_where(label, line)}: tier {tier_id!r} {why}; it takes no votes")
+    pairs = frame.group_by(["tier", "district"], maintain_order=True).agg(pl.col("_line").first())
+    for tier_id, district, line in pairs.iter_rows():
+        known = tiers[tier_id].district_ids
+        if district not in set(known):
+            raise VoteTableError(f"{_where(label, line)}: unknown district {district!r} in tier {tier_id!r}"
+                                 f"{close_matches(district, list(known))}")
+    present = {(t, d) for t, d, _ in pairs.iter_rows()}
+    for tier_id in voting:
+        for d in tiers[tier_id].districts:
+            if d.seats > 0 and (tier_id, d.id) not in present:
+                raise VoteTableError(f"{label}: district {d.id!r} of tier {tier_id!r} elects {d.seats} "
+                                     "but has no votes in the table")
+    info = frame.group_by("option", maintain_order=True).agg(
+        pl.col("party").n_unique().alias("np"),
+        pl.col("alliance").n_unique().alias("na"),
+        pl.col("party").first(),
+        pl.col("alliance").first(),
+        pl.col("_line"),
+        pl.col("party").alias("parties"),
+        pl.col("alliance").alias("alliances"),
+    )
+    for row in info.filter((pl.col("np") > 1) | (pl.col("na") > 1)).iter_rows(named=True):
+        field = "parties" if row["np"] > 1 else "alliances"
+        values, lines = row[field], row["_line"]
+        other = next(i for i, v in enumerate(values) if v != values[0])
+        raise VoteTableError(
+            f"{_where(label, lines[other])}: option {row['option']!r} belongs to {field[:-1] if field == 'parties' else 'alliance'} "
+            f"{values[other]!r} here but {values[0]!r} on line {lines[0]}; an option belongs to one party and one alliance"
+        )
+    options = {row[0]: (row[1], row[2]) for row in info.select("option", "party", "alliance").iter_rows()}
+    summed = frame.group_by(["tier", "district", "option"], maintain_order=True).agg(pl.col("votes").sum())
+    votes: dict[str, dict[str, dict[str, int]]] = {}
+    for tier_id, district, option, total in summed.iter_rows():
+        votes.setdefault(tier_id, {}).setdefault(district, {})[option] = int(total)
+    return VoteData(votes, options)
