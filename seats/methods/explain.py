@@ -71,7 +71,7 @@ def explain(a: Allocation) -> str:
     elif isinstance(cert, QuotaCertificate):
         rows = []
         for p, v in a.votes_by_party.items():
-            if p in cert.floors:
+            if p in cert.floors and p in cert.remainders:
                 rows.append([p, str(v), str(cert.floors[p]), f"{float(cert.remainders[p]):.6f}",
                              str(cert.remainder_winners.count(p) - cert.removed.count(p)), str(a.seats[p])])
             else:
