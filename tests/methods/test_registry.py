@@ -183,23 +183,7 @@ def test_smoke_every_registered_method(method: str) -> None:
         assert a.to_dict()["seats"] == dict(a.seats)
 
 
-@pytest.mark.parametrize(
-    "method",
-    [
-        pytest.param(
-            m,
-            marks=pytest.mark.xfail(
-                strict=True,
-                raises=KeyError,
-                reason="bug: explain() of a largest-remainder allocation with 0 seats raises KeyError "
-                "(the certificate has floors but no remainders)",
-            ),
-        )
-        if REGISTRY[m].family == "largest-remainder"
-        else m
-        for m in sorted(REGISTRY)
-    ],
-)
+@pytest.mark.parametrize("method", sorted(REGISTRY))
 def test_smoke_house_zero(method: str) -> None:
     a = seats.apportion(SMOKE_VOTES, 0, method=method)
     assert dict(a.seats) == dict.fromkeys(SMOKE_VOTES, 0)
