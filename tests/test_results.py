@@ -63,11 +63,6 @@ def test_explain_plurality_table() -> None:
     assert text.splitlines()[2].split() == ["1", "ben", "500", "elected"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: explain() ignores prior_seats; it shows SNP 85082/1 as the first list seat "
-    "instead of 85082/7, contradicting its own certificate line",
-)
 def test_explain_counts_prior_seats_in_the_divisors() -> None:
     votes = {"SNP": 85082, "Labour": 25884, "Conservative": 20843, "Liberal Democrat": 21729, "Green": 9076}
     a = seats.apportion(votes, 7, method="dhondt", prior_seats={"SNP": 6, "Liberal Democrat": 2})

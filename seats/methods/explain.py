@@ -28,7 +28,10 @@ def _table(header: list[str], rows: list[list[str]], right: set[int]) -> list[st
 def _divisor_steps(a: Allocation, cert: DivisorCertificate) -> list[str]:
     sp = cert.signpost
     votes = a.votes_by_party
-    entries = [(p, votes[p], k) for p in a.parties for k in range(a.seats[p]) if votes[p] > 0]
+    prior = cert.prior
+    entries = [
+        (p, votes[p], k + prior.get(p, 0)) for p in a.parties for k in range(a.seats[p]) if votes[p] > 0
+    ]
 
     def order(x: tuple[str, int, int], y: tuple[str, int, int]) -> int:
         c = compare(sp, y[1], y[2], x[1], x[2])
@@ -42,11 +45,14 @@ def _divisor_steps(a: Allocation, cert: DivisorCertificate) -> list[str]:
         rows.append([str(n), p, str(v), sp.show(k), shown])
     contenders = [p for p in a.parties if votes[p] > 0 and p not in a.excluded]
     if contenders:
+        def held(p: str) -> int:
+            return a.seats[p] + prior.get(p, 0)
+
         nxt = max(contenders, key=functools.cmp_to_key(
-            lambda x, y: compare(sp, votes[x], a.seats[x], votes[y], a.seats[y])))
-        q = sp.key(votes[nxt], a.seats[nxt])
+            lambda x, y: compare(sp, votes[x], held(x), votes[y], held(y))))
+        q = sp.key(votes[nxt], held(nxt))
         shown = "infinity" if q is None else (f"{float(q) ** 0.5:.6g}" if cert.squared else _num(q))
-        rows.append(["next", nxt, str(votes[nxt]), sp.show(a.seats[nxt]), shown])
+        rows.append(["next", nxt, str(votes[nxt]), sp.show(held(nxt)), shown])
     return _table(["seat", "party", "votes", "divisor", "quotient"], rows, {0, 2, 3, 4})
 
 

@@ -38,14 +38,14 @@ def _complete(v: list[int], s: list[int], t0: int, house: int, total: int, hi: l
     return s
 
 
-def _candidates(v: list[int], s: list[int], t: int, total: int, hi: list[int | None]) -> list[int]:
-    """Parties tied for the largest quotient among those allowed seat ``t``."""
-    allowed = [
-        k for k in range(len(v))
-        if s[k] * total < v[k] * t and (hi[k] is None or s[k] < (hi[k] or 0))
-    ]
-    if not allowed:  # only possible with upper bounds: relax the quota, keep the bounds
-        allowed = [k for k in range(len(v)) if hi[k] is None or s[k] < (hi[k] or 0)]
+def _candidates(
+    v: list[int], s: list[int], t: int, total: int, hi: list[int | None], only: list[int] | None = None
+) -> list[int]:
+    """Parties tied for the largest quotient among those allowed seat ``t`` (within ``only``)."""
+    pool = range(len(v)) if only is None else only
+    allowed = [k for k in pool if s[k] * total < v[k] * t and (hi[k] is None or s[k] < (hi[k] or 0))]
+    if not allowed:  # the bounds leave no party within its upper quota: relax the quota, keep the bounds
+        allowed = [k for k in pool if hi[k] is None or s[k] < (hi[k] or 0)]
     best = [allowed[0]]
     for k in allowed[1:]:
         c = compare(DHONDT, v[k], s[k], v[best[0]], s[best[0]])
@@ -90,10 +90,9 @@ def quota_method(
     events: list[TieEvent] = []
     for t in range(1, house + 1):
         need = [k for k in range(len(v)) if s[k] < lo[k]]
-        if len(need) >= house - t + 1:  # the minimums take every seat left
-            best = [need[0]]
-        else:
-            best = _candidates(v, s, t, total, hi)
+        deficit = sum(lo[k] - s[k] for k in need)
+        # once the minimums still owed take every seat left, only parties below their minimum compete
+        best = _candidates(v, s, t, total, hi, need if deficit >= house - t + 1 else None)
         pick = best[0]
         if len(best) > 1:
             outcomes = set()

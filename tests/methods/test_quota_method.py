@@ -107,11 +107,6 @@ def test_threshold_bounds_and_house_zero() -> None:
         seats.apportion({"A": 1, "B": 1, "C": 1}, 2, method="quota", min_seats=1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the quota method reserves seats for min_seats by counting parties in need, "
-    "not seats, so a party needing more than one seat is left below its minimum",
-)
 @pytest.mark.parametrize("minimum", [2, 3])
 def test_min_seats_is_honoured(minimum: int) -> None:
     c = seats.apportion({"A": 70, "B": 20, "C": 10}, 10, method="quota", min_seats={"C": minimum})
