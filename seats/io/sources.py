@@ -1,0 +1,238 @@
+"""Parsing each input format into a :class:`RawTable`: names, cells and where each row came from.
+
+Nothing here converts values; :mod:`seats.io.read` does that for every format
+alike, so an error names the same things whichever format the table came in.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import polars as pl
+
+from seats.errors import InputFileError
+
+__all__ = ["RawTable", "from_delimited", "from_frame", "from_json", "from_ndjson", "sniff_delimiter"]
+
+#: One column's cells: Python values (CSV, JSON) or a polars Series (Parquet, DataFrame).
+Cells = list[object] | pl.Series
+
+
+@dataclass(slots=True)
+class RawTable:
+    """A table as read, before any value is converted.
+
+    ``numbers[i]`` is the line (``unit == "line"``) or 1-based row
+    (``unit == "row"``) that row ``i`` came from.
+    """
+
+    label: str
+    unit: Literal["line", "row"]
+    names: list[str]
+    columns: list[Cells]
+    numbers: list[int] = field(default_factory=list)
+    header_line: int = 1
+
+    def where(self, i: int) -> str:
+        """``"votes.csv, line 7"`` for row ``i`` (0-based)."""
+        return f"{self.label}, {self.unit} {self.numbers[i]}"
+
+
+def sniff_delimiter(header: str) -> str:
+    """The delimiter of a header line: whichever of ``,`` ``;`` or tab it holds most, outside quotes.
+
+    Examples
+    --------
+    >>> sniff_delimiter('party;"votes, valid"')
+    ';'
+    >>> sniff_delimiter("party")
+    ','
+    """
+    counts = {",": 0, ";": 0, "\t": 0}
+    quoted = False
+    for ch in header:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in counts:
+            counts[ch] += 1
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def from_delimited(text: str, label: str, delimiter: str | None = None) -> RawTable:
+    """Split CSV text (any line ending) into header and rows, keeping each row's first line.
+
+    Blank lines and lines of bare delimiters are skipped (they still count
+    for line numbers). An Excel ``sep=;`` first line sets the delimiter.
+    Surrounding spaces are stripped from every cell, and empty cells become
+    ``None``. Extra trailing empty cells are dropped.
+
+    Examples
+    --------
+    >>> t = from_delimited("party;votes\\rA;1\\r\\rB;2\\r", "v.csv")
+    >>> t.names, t.columns, t.numbers
+    (['party', 'votes'], [['A', 'B'], ['1', '2']], [2, 4])
+    """
+    if not text.strip():
+        raise InputFileError(f"{label}: the file is empty")
+    first = io.StringIO(text, newline="").readline().strip()
+    excel_sep = len(first) == 5 and first.lower().startswith("sep=")
+    if excel_sep:
+        delimiter = first[4]
+    elif delimiter is None:
+        delimiter = sniff_delimiter(io.StringIO(text.lstrip("\r\n"), newline="").readline())
+    rows: list[tuple[int, list[str]]] = []
+    header: list[str] | None = None
+    header_line = start = 1
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        for record in reader:
+            line, start = start, reader.line_num + 1
+            if (excel_sep and line == 1) or not any(cell.strip() for cell in record):
+                continue
+            if header is None:
+                header, header_line = record, line
+            else:
+                rows.append((line, record))
+    except csv.Error as exc:
+        raise InputFileError(f"{label}, line {start}: malformed CSV ({exc})") from None
+    if header is None:
+        raise InputFileError(f"{label}: the file is empty")
+    width = len(header)
+    while (
+        width > 1
+        and not header[width - 1].strip()
+        and all(len(r) < width or not r[width - 1].strip() for _, r in rows)
+    ):
+        width -= 1  # a trailing delimiter on every line: an empty last column
+    columns: list[list[object]] = [[] for _ in range(width)]
+    numbers = []
+    for line, record in rows:
+        if len(record) > width and any(c.strip() for c in record[width:]):
+            raise InputFileError(
+                f"{label}, line {line}: {len(record)} fields but the header (line {header_line}) "
+                f"has {width}; a value containing {delimiter!r} must be quoted"
+            )
+        if len(record) < width:
+            raise InputFileError(
+                f"{label}, line {line}: {len(record)} field(s) but the header (line {header_line}) "
+                f"has {width}; is the delimiter {delimiter!r} right?"
+            )
+        for j in range(width):
+            cell = record[j].strip()
+            columns[j].append(cell if cell else None)
+        numbers.append(line)
+    return RawTable(label, "line", list(header[:width]), list(columns), numbers, header_line)
+
+
+def _scalar(value: object) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def from_json(text: str, label: str, mapping: Sequence[str] | None = None) -> RawTable:
+    """Parse JSON: a list of records, an object of columns, or (with ``mapping``) ``{name: value}``.
+
+    Rows are numbered from 1 (``row N``).
+
+    Examples
+    --------
+    >>> from_json('{"A": 100, "B": 80}', "v.json", mapping=("party", "votes")).columns
+    [['A', 'B'], [100, 80]]
+    """
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputFileError(
+            f"{label}, line {exc.lineno}: malformed JSON ({exc.msg}, at character {exc.colno})"
+        ) from None
+    if isinstance(data, list):
+        return _records(data, label, list(range(1, len(data) + 1)), "row")
+    if not isinstance(data, dict):
+        raise InputFileError(f"{label}: expected a list of records or an object, found {type(data).__name__}")
+    if not data:
+        raise InputFileError(f"{label}: the file holds an empty object, no rows")
+    if all(isinstance(v, list) for v in data.values()):
+        lengths = {k: len(v) for k, v in data.items()}
+        if len(set(lengths.values())) > 1:
+            raise InputFileError(
+                f"{label}: columns have different lengths: "
+                + ", ".join(f"{k!r} {n}" for k, n in lengths.items())
+            )
+        n = next(iter(lengths.values()))
+        return RawTable(label, "row", list(data), [list(v) for v in data.values()], list(range(1, n + 1)))
+    if mapping is not None and all(_scalar(v) for v in data.values()):
+        key, value = mapping
+        return RawTable(
+            label, "row", [key, value], [list(data), list(data.values())], list(range(1, len(data) + 1))
+        )
+    shapes = "a list of records or an object of column lists"
+    if mapping is not None:
+        shapes += f", or an object mapping {mapping[0]} to {mapping[1]}"
+    raise InputFileError(f"{label}: expected {shapes}")
+
+
+def from_ndjson(text: str, label: str) -> RawTable:
+    """Parse newline-delimited JSON: one record per line (``line N``).
+
+    Examples
+    --------
+    >>> from_ndjson('{"party": "A", "votes": 1}\\n\\n{"party": "B", "votes": 2}\\n', "v.ndjson").numbers
+    [1, 3]
+    """
+    records: list[object] = []
+    numbers: list[int] = []
+    for n, line in enumerate(io.StringIO(text, newline=""), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise InputFileError(
+                f"{label}, line {n}: malformed JSON ({exc.msg}, at character {exc.colno})"
+            ) from None
+        numbers.append(n)
+    if not records:
+        raise InputFileError(f"{label}: the file is empty")
+    return _records(records, label, numbers, "line")
+
+
+def _records(data: list[object], label: str, numbers: list[int], unit: Literal["line", "row"]) -> RawTable:
+    names: dict[str, int] = {}
+    for record, n in zip(data, numbers, strict=True):
+        if not isinstance(record, dict):
+            raise InputFileError(
+                f"{label}, {unit} {n}: expected an object (a record), "
+                f"found {type(record).__name__} {record!r:.40}"
+            )
+        for key in record:
+            names.setdefault(key, len(names))
+    columns: list[list[object]] = [[] for _ in names]
+    for record in data:
+        assert isinstance(record, dict)
+        for key, j in names.items():
+            columns[j].append(record.get(key))
+    return RawTable(label, unit, list(names), list(columns), numbers)
+
+
+def from_frame(frame: pl.DataFrame, label: str) -> RawTable:
+    """Wrap a polars frame (read from Parquet or passed in); rows are numbered from 1.
+
+    A ``_line`` column, as :func:`seats.io.read_vote_table` adds, gives the numbers instead.
+
+    Examples
+    --------
+    >>> from_frame(pl.DataFrame({"party": ["A"], "votes": [1]}), "v.parquet").numbers
+    [1]
+    """
+    numbers = list(range(1, frame.height + 1))
+    if "_line" in frame.columns and frame.schema["_line"].is_integer() and frame["_line"].null_count() == 0:
+        numbers = [int(v) for v in frame["_line"].to_list()]
+        frame = frame.drop("_line")
+    return RawTable(
+        label, "row", list(frame.columns), [frame.to_series(j) for j in range(frame.width)], numbers
+    )
