@@ -64,8 +64,8 @@ def _load(source: PathLike | pl.DataFrame, fmt: str | None, mapping: Sequence[st
     if isinstance(source, pl.DataFrame):
         return from_frame(source, "DataFrame")
     path = Path(source)
-    kind = _format_of(path, fmt)
     data = read_bytes(path)
+    kind = _format_of(path, fmt)
     label = str(path)
     if not data.strip():
         raise InputFileError(f"{label}: the file is empty")

@@ -69,8 +69,8 @@ def from_delimited(text: str, label: str, delimiter: str | None = None) -> RawTa
 
     Blank lines and lines of bare delimiters are skipped (they still count
     for line numbers). An Excel ``sep=;`` first line sets the delimiter.
-    Surrounding spaces are stripped from every cell, and empty cells become
-    ``None``. Extra trailing empty cells are dropped.
+    Surrounding spaces are stripped from every cell (empty cells stay ``""``).
+    Extra trailing empty cells are dropped.
 
     Examples
     --------
@@ -124,8 +124,7 @@ def from_delimited(text: str, label: str, delimiter: str | None = None) -> RawTa
                 f"has {width}; is the delimiter {delimiter!r} right?"
             )
         for j in range(width):
-            cell = record[j].strip()
-            columns[j].append(cell if cell else None)
+            columns[j].append(record[j].strip())
         numbers.append(line)
     return RawTable(label, "line", list(header[:width]), list(columns), numbers, header_line)
 
