@@ -65,7 +65,7 @@ def emit(frame: pl.DataFrame, fmt: str, output: Path | None, inputs: Sequence[Pa
     if fmt == "table":
         if title:
             click.echo(title)
-        click.echo(format_table(frame))
+        click.echo(format_table(frame.with_columns(pl.col(pl.Float64).round(4))))
     elif fmt == "csv":
         click.echo(frame.write_csv(), nl=False)
     elif fmt == "json":
