@@ -158,7 +158,7 @@ def implementations() -> list[Impl]:
 
 
 def as_list(result: Any) -> list[int]:
-    if isinstance(result, dict) or hasattr(result, "values") and not isinstance(result, np.ndarray):
+    if isinstance(result, dict) or (hasattr(result, "values") and not isinstance(result, np.ndarray)):
         return [int(x) for x in result.values()]
     return [int(x) for x in np.asarray(result).ravel().tolist()]
 
@@ -241,7 +241,9 @@ def skewed_votes(rng: np.random.Generator, parties: int, total: int, exponent: f
     return [int(x) for x in v]
 
 
-def tie_free(make: Callable[[int], list[int]], house: int, methods: Sequence[str], seed: int) -> tuple[list[int], int]:
+def tie_free(
+    make: Callable[[int], list[int]], house: int, methods: Sequence[str], seed: int
+) -> tuple[list[int], int]:
     """The first input from ``seed, seed+1, ...`` on which ``seats`` reports no seat-deciding tie."""
     for bump in range(100):
         v = make(seed + bump)
@@ -299,9 +301,11 @@ def short_votes(v: Sequence[int], limit: int = 40) -> str:
 def diff_text(ref: list[int], got: list[int]) -> str:
     if len(ref) != len(got):
         return f"returned {len(got)} values for {len(ref)} parties"
-    d = [(i, r, g) for i, (r, g) in enumerate(zip(ref, got)) if r != g]
+    d = [(i, r, g) for i, (r, g) in enumerate(zip(ref, got, strict=True)) if r != g]
     shown = ", ".join(f"p{i}: seats {r} vs {g}" for i, r, g in d[:6])
-    return f"{len(d)} parties differ ({shown}{', ...' if len(d) > 6 else ''}); totals {sum(ref)} vs {sum(got)}"
+    return (
+        f"{len(d)} parties differ ({shown}{', ...' if len(d) > 6 else ''}); totals {sum(ref)} vs {sum(got)}"
+    )
 
 
 # --------------------------------------------------------------------------- workloads
@@ -323,9 +327,13 @@ def fmt_ratio(x: float | None) -> str:
     return f"{x:,.0f}×" if x >= 100 else f"{x:.1f}×" if x >= 10 else f"{x:.2f}×"
 
 
-def w1(impls: list[Impl], cfg: argparse.Namespace, agree: Agreement, log: Callable[[str], None]) -> dict[str, Any]:
+def w1(
+    impls: list[Impl], cfg: argparse.Namespace, agree: Agreement, log: Callable[[str], None]
+) -> dict[str, Any]:
     parties, house = 107, 277
-    v, bump = tie_free(lambda s: skewed_votes(np.random.default_rng(s), parties, 6_200_000), house, METHODS, SEED)
+    v, bump = tie_free(
+        lambda s: skewed_votes(np.random.default_rng(s), parties, 6_200_000), house, METHODS, SEED
+    )
     res: dict[str, Any] = {"votes": v, "bump": bump, "rows": {}}
     for method in METHODS:
         ref = as_list(seats.apportion({f"p{i}": x for i, x in enumerate(v)}, house, method=method).seats)
@@ -336,7 +344,7 @@ def w1(impls: list[Impl], cfg: argparse.Namespace, agree: Agreement, log: Callab
                 continue
             inp = impl.prepare(v)
             try:
-                out, first = call_with_cap(lambda fn=fn, inp=inp: fn(inp, house), cfg.cap)
+                out, first = call_with_cap(lambda fn=fn, inp=inp, h=house: fn(inp, h), cfg.cap)
             except CallTimeout:
                 res["rows"][(method, impl.name)] = f"skipped: one call > {cfg.cap:g} s"
                 continue
@@ -347,17 +355,46 @@ def w1(impls: list[Impl], cfg: argparse.Namespace, agree: Agreement, log: Callab
             if impl.name != "seats":
                 got = as_list(out)
                 if got != ref:
-                    agree.add(impl.name, "disagree", f"W1 {method} (107 parties, 277 seats, seed {SEED + bump}): "
-                              f"{diff_text(ref, got)}")
+                    agree.add(
+                        impl.name,
+                        "disagree",
+                        f"W1 {method} (107 parties, 277 seats, seed {SEED + bump}): {diff_text(ref, got)}",
+                    )
                 else:
                     agree.add(impl.name, "same")
-            t = measure(lambda fn=fn, inp=inp: fn(inp, house), target=cfg.target, repeats=cfg.repeats, first=first)
+            t = measure(
+                lambda fn=fn, inp=inp, h=house: fn(inp, h),
+                target=cfg.target,
+                repeats=cfg.repeats,
+                first=first,
+            )
             res["rows"][(method, impl.name)] = t
             log(f"  W1 {method:13s} {impl.name:14s} {t.us:10.1f} µs/call  (x{t.number} x{t.repeats})")
     return res
 
 
-def w3(impls: list[Impl], cfg: argparse.Namespace, agree: Agreement, log: Callable[[str], None]) -> dict[str, Any]:
+def run_rows(
+    fn: Callable[[Any, int], Any],
+    inputs: list[Any],
+    house: int,
+    outs: list[Any] | None = None,
+    errors: list[tuple[int, Exception]] | None = None,
+) -> None:
+    """Call ``fn`` on every input; keep results (None on an exception) and exceptions when asked."""
+    for k, inp in enumerate(inputs):
+        try:
+            o = fn(inp, house)
+        except Exception as exc:
+            if errors is not None:
+                errors.append((k, exc))
+            o = None
+        if outs is not None:
+            outs.append(o)
+
+
+def w3(
+    impls: list[Impl], cfg: argparse.Namespace, agree: Agreement, log: Callable[[str], None]
+) -> dict[str, Any]:
     elections, parties, house = cfg.w3_elections, 15, 48
     m = election_matrix(np.random.default_rng(SEED + 3), elections, parties)
     res: dict[str, Any] = {"elections": elections, "rows": {}}
@@ -395,24 +432,13 @@ def w3(impls: list[Impl], cfg: argparse.Namespace, agree: Agreement, log: Callab
         inputs = [impl.prepare(r) for r in rows]
         outs: list[Any] = []
         errors: list[tuple[int, Exception]] = []
-
-        def loop(fn: Callable[[Any, int], Any] = fn, inputs: list[Any] = inputs, keep: bool = False) -> None:
-            for k, inp in enumerate(inputs):
-                try:
-                    o = fn(inp, house)
-                except Exception as exc:
-                    if not keep:
-                        continue
-                    errors.append((k, exc))
-                    o = None
-                if keep:
-                    outs.append(o)
-
         t0 = time.perf_counter()
-        loop(keep=True)
+        run_rows(fn, inputs, house, outs, errors)
         first = time.perf_counter() - t0
         reps = max(1, min(cfg.repeats, int(cfg.loop_budget / max(first, 1e-6))))
-        t = measure(loop, target=0.0, repeats=reps, first=first)  # number=1: one pass over the sample
+        t = measure(
+            lambda fn=fn, inputs=inputs: run_rows(fn, inputs, house), target=0.0, repeats=reps, first=first
+        )  # number=1: one pass over the sample
         res["rows"][label] = (t.median, sub, t)
         log(f"  W3 {label:20s}{sub / t.median:14,.0f} elections/s  (sample {sub}, {reps} passes)")
         err_at = dict(errors)
@@ -423,7 +449,9 @@ def w3(impls: list[Impl], cfg: argparse.Namespace, agree: Agreement, log: Callab
             if o is None:
                 exc = err_at[k]
                 kind = "tie-raised" if tie else "error"
-                agree.add(label, kind, f"W3 row {r}: raised {type(exc).__name__}: {str(exc)[:100]}; {votes_txt}")
+                agree.add(
+                    label, kind, f"W3 row {r}: raised {type(exc).__name__}: {str(exc)[:100]}; {votes_txt}"
+                )
                 continue
             got = as_list(o)
             want = ref[r].tolist()
@@ -435,7 +463,9 @@ def w3(impls: list[Impl], cfg: argparse.Namespace, agree: Agreement, log: Callab
     return res
 
 
-def w4(impls: list[Impl], cfg: argparse.Namespace, agree: Agreement, log: Callable[[str], None]) -> dict[str, Any]:
+def w4(
+    impls: list[Impl], cfg: argparse.Namespace, agree: Agreement, log: Callable[[str], None]
+) -> dict[str, Any]:
     houses = cfg.w4_houses
     party_counts = cfg.w4_parties
     res: dict[str, Any] = {"house": {}, "parties": {}, "bumps": {}}
@@ -448,8 +478,9 @@ def w4(impls: list[Impl], cfg: argparse.Namespace, agree: Agreement, log: Callab
         for parties, house in points:
             key = house if sweep == "house" else parties
             v, bump = tie_free(
-                lambda s, parties=parties: skewed_votes(np.random.default_rng(s), parties, 200 * max(house, parties) * 50,
-                                                        exponent=0.9),
+                lambda s, parties=parties, house=house: skewed_votes(
+                    np.random.default_rng(s), parties, 10_000 * max(house, parties), exponent=0.9
+                ),
                 house,
                 ("dhondt",),
                 SEED + 4000 + parties * 7 + house,
@@ -463,7 +494,7 @@ def w4(impls: list[Impl], cfg: argparse.Namespace, agree: Agreement, log: Callab
                     continue
                 inp = impl.prepare(v)
                 try:
-                    out, first = call_with_cap(lambda fn=fn, inp=inp: fn(inp, house), cfg.cap)
+                    out, first = call_with_cap(lambda fn=fn, inp=inp, h=house: fn(inp, h), cfg.cap)
                 except CallTimeout:
                     res[sweep][(key, impl.name)] = f"skipped: one call > {cfg.cap:g} s"
                     over_cap.add(impl.name)
@@ -471,23 +502,36 @@ def w4(impls: list[Impl], cfg: argparse.Namespace, agree: Agreement, log: Callab
                     continue
                 except Exception as exc:
                     res[sweep][(key, impl.name)] = f"error: {type(exc).__name__}"
-                    agree.add(impl.name, "error", f"W4 {parties} parties, {house} seats: raised "
-                              f"{type(exc).__name__}: {str(exc)[:160]}")
+                    agree.add(
+                        impl.name,
+                        "error",
+                        f"W4 {parties} parties, {house} seats: raised {type(exc).__name__}: {str(exc)[:160]}",
+                    )
                     continue
                 if impl.name != "seats":
                     got = as_list(out)
                     if got != ref:
-                        agree.add(impl.name, "disagree", f"W4 {parties} parties, {house} seats (seed "
-                                  f"{SEED + 4000 + parties * 7 + house + bump}): {diff_text(ref, got)}")
+                        agree.add(
+                            impl.name,
+                            "disagree",
+                            f"W4 {parties} parties, {house} seats (seed "
+                            f"{SEED + 4000 + parties * 7 + house + bump}): {diff_text(ref, got)}",
+                        )
                     else:
                         agree.add(impl.name, "same")
                 if first > cfg.cap / 2:  # too slow to repeat within budget: one more sample at most
-                    t = measure(lambda fn=fn, inp=inp: fn(inp, house), target=0.0, repeats=1, first=first)
+                    t = measure(
+                        lambda fn=fn, inp=inp, h=house: fn(inp, h), target=0.0, repeats=1, first=first
+                    )
                     t = Timing(statistics.median([first, t.median]), 2, 1, abs(first - t.median) / first)
                     over_cap.add(impl.name)  # the next size (10x) would exceed the cap
                 else:
-                    t = measure(lambda fn=fn, inp=inp: fn(inp, house), target=cfg.target / 2,
-                                repeats=max(3, cfg.repeats - 2), first=first)
+                    t = measure(
+                        lambda fn=fn, inp=inp, h=house: fn(inp, h),
+                        target=cfg.target / 2,
+                        repeats=max(3, cfg.repeats - 2),
+                        first=first,
+                    )
                 res[sweep][(key, impl.name)] = t
                 log(f"  W4 {sweep}={key:<7} {impl.name:14s} {t.us:12.1f} µs/call")
     return res
@@ -523,16 +567,27 @@ def machine() -> dict[str, str]:
             return "not installed"
 
     try:
-        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True, check=False).stdout.strip() or "unknown"
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "seats"], capture_output=True,
-                               text=True, check=False).stdout.strip()
+        commit = (
+            subprocess.run(
+                ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                capture_output=True,
+                text=True,
+                check=False,
+            ).stdout.strip()
+            or "unknown"
+        )
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "seats"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
         if dirty:
             commit += " (seats/ has uncommitted changes)"
     except OSError:
         commit = "unknown"
     return {
-        "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": cpu,
         "nproc": str(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()),
         "python": platform.python_version(),
@@ -544,7 +599,10 @@ def machine() -> dict[str, str]:
 
 
 def table(header: list[str], rows: list[list[str]]) -> list[str]:
-    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|"]
+    out = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|",
+    ]
     out += ["| " + " | ".join(r) + " |" for r in rows]
     return out
 
@@ -557,15 +615,24 @@ def cell(x: Any) -> str:
     return str(x)
 
 
-def report(impls: list[Impl], cfg: argparse.Namespace, r1: dict[str, Any], r3: dict[str, Any],
-           r4: dict[str, Any], agree: Agreement, wall: float) -> str:
+def report(
+    impls: list[Impl],
+    cfg: argparse.Namespace,
+    r1: dict[str, Any],
+    r3: dict[str, Any],
+    r4: dict[str, Any],
+    agree: Agreement,
+    wall: float,
+) -> str:
     mach = machine()
     peers = [i for i in impls if i.name != "seats"]
     L: list[str] = []
     L.append("# Benchmark results")
     L.append("")
-    L.append(f"Generated by `bench/run.py{' --quick' if cfg.quick else ''}` — do not edit by hand. "
-             f"Run took {wall:.0f} s.")
+    L.append(
+        f"Generated by `bench/run.py{' --quick' if cfg.quick else ''}` — do not edit by hand. "
+        f"Run took {wall:.0f} s."
+    )
     L.append("")
     L.append("## Machine")
     L.append("")
@@ -577,10 +644,14 @@ def report(impls: list[Impl], cfg: argparse.Namespace, r1: dict[str, Any], r3: d
         L.append(f"- `{i.name}` {i.version}: {i.note}")
     L.append(f"- `seats`: {impls[0].note}")
     L.append("")
-    L.append("Other work on the machine (see the load average) inflates times; compare ratios within one run.")
+    L.append(
+        "Other work on the machine (see the load average) inflates times; compare ratios within one run."
+    )
     L.append("")
-    L.append(f"Times are medians of {cfg.repeats} repeats of a calibrated loop (~{cfg.target:g} s each, gc off). "
-             "Ratio = peer time / seats time (above 1× means seats is faster).")
+    L.append(
+        f"Times are medians of {cfg.repeats} repeats of a calibrated loop (~{cfg.target:g} s each, gc off). "
+        "Ratio = peer time / seats time (above 1× means seats is faster)."
+    )
     L.append("")
 
     # W1
@@ -597,7 +668,9 @@ def report(impls: list[Impl], cfg: argparse.Namespace, r1: dict[str, Any], r3: d
         for p in peers:
             x = r1["rows"].get((method, p.name))
             row.append(cell(x))
-            ratios.append(fmt_ratio(x.median / s.median) if isinstance(x, Timing) and isinstance(s, Timing) else "—")
+            ratios.append(
+                fmt_ratio(x.median / s.median) if isinstance(x, Timing) and isinstance(s, Timing) else "—"
+            )
         rows.append(row + ratios)
     L += table(head, rows)
     L.append("")
@@ -609,35 +682,56 @@ def report(impls: list[Impl], cfg: argparse.Namespace, r1: dict[str, Any], r3: d
     kw = r3["timed_kwargs"]
     extra = ', ties="order"' if kw else ""
     call = f'seats.batch.apportion(matrix, 48, method="dhondt"{extra})'
-    L.append(f"`seats.batch` is one call on the whole ({n:,} × 15) matrix: `{call}`. "
-             f"The others are called in a Python loop over a random sample of {r3['sample']:,} rows and the rate is "
-             f"extrapolated to all {n:,} (a loop's cost is linear in its rows).")
+    L.append(
+        f"`seats.batch` is one call on the whole ({n:,} × 15) matrix: `{call}`. "
+        f"The others are called in a Python loop over a random sample of {r3['sample']:,} rows "
+        "and the rate is "
+        f"extrapolated to all {n:,} (a loop's cost is linear in its rows)."
+    )
     if r3["default_raised"] is not None:
-        L.append(f"With the default `ties=\"error\"` the batch call raises `TieError` naming the "
-                 f"{r3['default_raised']} rows with a seat-deciding tie (as designed), so the timed call settles ties "
-                 "by input order, as `apportionment` does.")
-    L.append(f"Rows with an exact seat-deciding tie: {len(r3['tie_rows'])}; rows the batch path handed to the exact "
-             f"scalar engine (near-ties and ties): {r3['exact_rows']}.")
+        L.append(
+            f'With the default `ties="error"` the batch call raises `TieError` naming the '
+            f"{r3['default_raised']} rows with a seat-deciding tie (as designed), "
+            "so the timed call settles ties "
+            "by input order, as `apportionment` does."
+        )
+    L.append(
+        f"Rows with an exact seat-deciding tie: {len(r3['tie_rows'])}; rows the "
+        "batch path handed to the exact "
+        f"scalar engine (near-ties and ties): {r3['exact_rows']}."
+    )
     L.append("")
     b = r3["rows"]["seats.batch"]
     b_rate = b[1] / b[0]
     rows = []
-    for label, (sec, cnt, t) in r3["rows"].items():
+    for label, (sec, cnt, _t) in r3["rows"].items():
         rate = cnt / sec
         est = n / rate
-        rows.append([f"`{label}`", f"{rate:,.0f}", f"{est:,.2f} s" + ("" if cnt == n else " (extrapolated)"),
-                     "1×" if label == "seats.batch" else fmt_ratio(b_rate / rate)])
+        rows.append(
+            [
+                f"`{label}`",
+                f"{rate:,.0f}",
+                f"{est:,.2f} s" + ("" if cnt == n else " (extrapolated)"),
+                "1×" if label == "seats.batch" else fmt_ratio(b_rate / rate),
+            ]
+        )
     L += table(["implementation", "elections / s", f"time for {n:,}", "seats.batch speed-up"], rows)
     L.append("")
 
     # W4
     L.append("## W4 — growth, D'Hondt, µs per call")
     L.append("")
-    L.append(f"Single calls capped at {cfg.cap:g} s (a call still running then is interrupted and the size marked "
-             "skipped; an implementation whose call took more than half the cap is not run at the next, 10× larger, "
-             "size). Inputs: Zipf-like votes, ~10,000 votes per seat or party.")
+    L.append(
+        f"Single calls capped at {cfg.cap:g} s (a call still running then is interrupted and the size marked "
+        "skipped; an implementation whose call took more than half the cap is "
+        "not run at the next, 10× larger, "
+        "size). Inputs: Zipf-like votes, ~10,000 votes per seat or party."
+    )
     L.append("")
-    for sweep, keyname, fixed in (("house", "house size", "20 parties"), ("parties", "parties", "house 1,000")):
+    for sweep, keyname, fixed in (
+        ("house", "house size", "20 parties"),
+        ("parties", "parties", "house 1,000"),
+    ):
         keys = cfg.w4_houses if sweep == "house" else cfg.w4_parties
         L.append(f"### {keyname} ({fixed})")
         L.append("")
@@ -650,8 +744,9 @@ def report(impls: list[Impl], cfg: argparse.Namespace, r1: dict[str, Any], r3: d
             for p in peers:
                 x = r4[sweep].get((k, p.name))
                 row.append(cell(x))
-                ratios.append(fmt_ratio(x.median / s.median) if isinstance(x, Timing) and isinstance(s, Timing)
-                              else "—")
+                ratios.append(
+                    fmt_ratio(x.median / s.median) if isinstance(x, Timing) and isinstance(s, Timing) else "—"
+                )
             rows.append(row + ratios)
         L += table(head, rows)
         L.append("")
@@ -659,29 +754,46 @@ def report(impls: list[Impl], cfg: argparse.Namespace, r1: dict[str, Any], r3: d
     flat = None
     if all(isinstance(t, Timing) for t in hs):
         flat = max(t.median for t in hs) / min(t.median for t in hs)
-        L.append(f"`seats` across house sizes {cfg.w4_houses[0]:,}…{cfg.w4_houses[-1]:,}: slowest / fastest = "
-                 f"{flat:.2f}.")
+        L.append(
+            f"`seats` across house sizes {cfg.w4_houses[0]:,}…{cfg.w4_houses[-1]:,}: slowest / fastest = "
+            f"{flat:.2f}."
+        )
         L.append("")
 
     # agreement
     L.append("## Agreement")
     L.append("")
-    L.append(f"{agree.checks:,} results compared with `seats` on the same input (W1: every peer and method; "
-             "W3: every sampled row, for each peer and for the `seats` scalar loop against `seats.batch`; "
-             "W4: every size run). W1 and W4 inputs are drawn tie-free: a seed whose input has a seat-deciding tie "
-             "under `seats` is skipped for the next one. In W3 the reference is `seats.batch` with "
-             "`ties=\"order\"` (a tie goes to the party listed first).")
+    L.append(
+        f"{agree.checks:,} results compared with `seats` on the same input (W1: every peer and method; "
+        "W3: every sampled row, for each peer and for the `seats` scalar loop against `seats.batch`; "
+        "W4: every size run). W1 and W4 inputs are drawn tie-free: a seed "
+        "whose input has a seat-deciding tie "
+        "under `seats` is skipped for the next one. In W3 the reference is `seats.batch` with "
+        '`ties="order"` (a tie goes to the party listed first).'
+    )
     L.append("")
     rows = []
     for name, t in agree.tally.items():
         rows.append([f"`{name}`", f"{sum(t.values()):,}"] + [f"{t[k]:,}" for k in KINDS])
-    L += table(["implementation", "compared", "same seats", "tie row: other seats", "tie row: raised",
-                "**disagree (no tie)**", "error (no tie)"], rows)
+    L += table(
+        [
+            "implementation",
+            "compared",
+            "same seats",
+            "tie row: other seats",
+            "tie row: raised",
+            "**disagree (no tie)**",
+            "error (no tie)",
+        ],
+        rows,
+    )
     L.append("")
-    L.append("A tie row is one where a tie decides a seat, so any tie-breaking rule is defensible there; a peer "
-             "that raises on it or breaks it differently is not wrong. `seats`' own scalar call raises `TieError` "
-             "on such rows by design (default `ties=\"error\"`). A *disagree* is a different answer on an input "
-             "with no deciding tie, where `seats` is exact: worth investigating.")
+    L.append(
+        "A tie row is one where a tie decides a seat, so any tie-breaking rule is defensible there; a peer "
+        "that raises on it or breaks it differently is not wrong. `seats`' own scalar call raises `TieError` "
+        'on such rows by design (default `ties="error"`). A *disagree* is a different answer on an input '
+        "with no deciding tie, where `seats` is exact: worth investigating."
+    )
     L.append("")
     if agree.examples:
         L.append("Examples (at most 3 of each kind per implementation):")
@@ -696,17 +808,24 @@ def report(impls: list[Impl], cfg: argparse.Namespace, r1: dict[str, Any], r3: d
     L += where_we_stand(impls, r1, r3, r4, flat)
     bad = {k: t["disagree"] + t["error"] for k, t in agree.tally.items() if t["disagree"] + t["error"]}
     if bad:
-        L.append("- Agreement: results differing from `seats` (or failing) on inputs without a deciding tie: "
-                 + ", ".join(f"`{k}` {v}" for k, v in bad.items()) + " — see the examples above.")
+        L.append(
+            "- Agreement: results differing from `seats` (or failing) on inputs without a deciding tie: "
+            + ", ".join(f"`{k}` {v}" for k, v in bad.items())
+            + " — see the examples above."
+        )
     else:
-        L.append("- Agreement: every implementation gave the same seats as `seats` on every input without a deciding "
-                 "tie; differences occur only on tie rows.")
+        L.append(
+            "- Agreement: every implementation gave the same seats as `seats` on "
+            "every input without a deciding "
+            "tie; differences occur only on tie rows."
+        )
     L.append("")
     return "\n".join(L)
 
 
-def where_we_stand(impls: list[Impl], r1: dict[str, Any], r3: dict[str, Any], r4: dict[str, Any],
-                   flat: float | None) -> list[str]:
+def where_we_stand(
+    impls: list[Impl], r1: dict[str, Any], r3: dict[str, Any], r4: dict[str, Any], flat: float | None
+) -> list[str]:
     out = []
     s = r1["rows"].get(("dhondt", "seats"))
     peer_t = {p.name: r1["rows"].get(("dhondt", p.name)) for p in impls[1:]}
@@ -714,9 +833,11 @@ def where_we_stand(impls: list[Impl], r1: dict[str, Any], r3: dict[str, Any], r4
     if isinstance(s, Timing) and peer_t:
         fastest = min(peer_t, key=lambda k: peer_t[k].median)
         verdict = "within" if s.median <= peer_t[fastest].median else "slower than"
-        line = (f"- W1 (target: within the fastest peer, and ≥ 40× faster than `apportionment`): D'Hondt `seats` "
-                f"{s.us:.1f} µs is {verdict} the fastest peer (`{fastest}`, {peer_t[fastest].us:.1f} µs, ratio "
-                f"{peer_t[fastest].median / s.median:.2f}×)")
+        line = (
+            f"- W1 (target: within the fastest peer, and ≥ 40× faster than `apportionment`): D'Hondt `seats` "
+            f"{s.us:.1f} µs is {verdict} the fastest peer (`{fastest}`, {peer_t[fastest].us:.1f} µs, ratio "
+            f"{peer_t[fastest].median / s.median:.2f}×)"
+        )
         if "apportionment" in peer_t:
             line += f"; `apportionment` / seats = {peer_t['apportionment'].median / s.median:.1f}×"
         out.append(line + ".")
@@ -725,11 +846,15 @@ def where_we_stand(impls: list[Impl], r1: dict[str, Any], r3: dict[str, Any], r4
     peers = {k: v[1] / v[0] for k, v in r3["rows"].items() if k not in ("seats.batch", "seats (scalar loop)")}
     if peers:
         best = max(peers, key=peers.__getitem__)
-        out.append(f"- W3 (target: ≥ 5 M elections/s and ≥ 100× the fastest peer): `seats.batch` {rate / 1e6:.2f} M "
-                   f"elections/s; fastest peer `{best}` {peers[best]:,.0f}/s, so {rate / peers[best]:,.0f}×.")
+        out.append(
+            f"- W3 (target: ≥ 5 M elections/s and ≥ 100× the fastest peer): `seats.batch` {rate / 1e6:.2f} M "
+            f"elections/s; fastest peer `{best}` {peers[best]:,.0f}/s, so {rate / peers[best]:,.0f}×."
+        )
     if flat is not None:
-        out.append(f"- W4 (target: flat in house size): `seats` slowest/fastest across house sizes = {flat:.2f}"
-                   f" ({'flat' if flat < 2 else 'not flat'} by a < 2× criterion).")
+        out.append(
+            f"- W4 (target: flat in house size): `seats` slowest/fastest across house sizes = {flat:.2f}"
+            f" ({'flat' if flat < 2 else 'not flat'} by a < 2× criterion)."
+        )
     return out
 
 
@@ -750,9 +875,15 @@ def write_atomic(path: Path, text: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="smaller inputs and fewer repeats (smoke run, ~1 min)")
-    ap.add_argument("--out", type=Path, default=HERE / "RESULTS.md", help="report path (default bench/RESULTS.md)")
-    ap.add_argument("--cap", type=float, default=3.0, help="seconds allowed for one call in W1/W4 (default 3)")
+    ap.add_argument(
+        "--quick", action="store_true", help="smaller inputs and fewer repeats (smoke run, ~1 min)"
+    )
+    ap.add_argument(
+        "--out", type=Path, default=HERE / "RESULTS.md", help="report path (default bench/RESULTS.md)"
+    )
+    ap.add_argument(
+        "--cap", type=float, default=3.0, help="seconds allowed for one call in W1/W4 (default 3)"
+    )
     cfg = ap.parse_args(argv)
     if cfg.quick:
         cfg.repeats, cfg.target, cfg.loop_budget = 3, 0.05, 1.0
@@ -766,8 +897,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     impls = implementations()
     missing = {"apportionment", "apportionpy", "biprop"} - {i.name for i in impls}
     if missing:
-        print(f"warning: peers not installed, left out: {', '.join(sorted(missing))} (run bench/setup.sh)",
-              file=sys.stderr)
+        print(
+            f"warning: peers not installed, left out: {', '.join(sorted(missing))} (run bench/setup.sh)",
+            file=sys.stderr,
+        )
 
     def log(msg: str) -> None:
         print(msg, flush=True)
