@@ -54,13 +54,7 @@ class MethodSpec:
 
     def options(self) -> frozenset[str]:
         """The keyword options this method takes."""
-        import inspect
-
-        params = inspect.signature(self.function).parameters
-        return frozenset(
-            name for name, p in params.items()
-            if p.kind is inspect.Parameter.KEYWORD_ONLY and name not in {"method_id", "signpost", "quota", "single_seat"}
-        )
+        return _options_of(self.function)
 
     def __call__(self, parties: tuple[str, ...], votes: tuple[int, ...], house: int, **options: Any) -> Allocation:
         unknown = sorted(set(options) - self.options())
@@ -69,6 +63,17 @@ class MethodSpec:
                 f"method {self.id!r} does not take option {unknown[0]!r}; it takes {', '.join(sorted(self.options()))}"
             )
         return self.function(parties, votes, house, method_id=self.id, **options)
+
+
+@functools.lru_cache(maxsize=256)
+def _options_of(function: MethodFunction) -> frozenset[str]:
+    import inspect
+
+    hidden = {"method_id", "signpost", "quota", "single_seat"}
+    params = inspect.signature(function).parameters
+    return frozenset(
+        name for name, p in params.items() if p.kind is inspect.Parameter.KEYWORD_ONLY and name not in hidden
+    )
 
 
 def _divisor(signpost: sp.Signpost) -> MethodFunction:
