@@ -419,7 +419,8 @@ class Remove(_Base):
             sel = [i for i in rows if hit[i]]
             if not sel:
                 continue
-            what = f"remove from {self.selector.describe()} in tier {tier!r}{self._scope()}"
+            where = f" in districts {', '.join(self.districts)}" if self.districts else ""
+            what = f"remove from {self.selector.describe()} in tier {tier!r}{where}"
             for i, k in _take(self.n_votes, sel, votes, frame, self.spread, what).items():
                 out[i] -= k
         return _with_votes(frame, out)
@@ -541,7 +542,8 @@ class Move(_Base):
                 continue
             have = sum(votes[i] for i in sel)
             n = self.amount if isinstance(self.amount, int) else _round_half_up(have * Fraction(self.amount))
-            what = f"move from {self.source.describe()} in tier {tier!r}{self._scope()}"
+            where = f" in districts {', '.join(self.districts)}" if self.districts else ""
+            what = f"move from {self.source.describe()} in tier {tier!r}{where}"
             taken = _take(n, sel, votes, frame, self.spread, what)
             per_district: dict[str, int] = {}
             for i, k in taken.items():
