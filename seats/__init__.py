@@ -26,11 +26,13 @@ __version__ = "0.1.0"
 __all__ = [
     "REGISTRY",
     "Allocation",
+    "ElectionResult",
     "InputFileError",
     "InvalidSeatsError",
     "InvalidVotesError",
     "MethodSpec",
     "OutputError",
+    "RuleSet",
     "RuleSetError",
     "SeatsError",
     "TieError",
@@ -39,6 +41,8 @@ __all__ = [
     "VoteTableError",
     "__version__",
     "apportion",
+    "available_rulesets",
     "batch",
+    "load_ruleset",
     "resolve",
 ]

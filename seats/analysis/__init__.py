@@ -1,0 +1,1 @@
+"""Research tools: seat margins, scenarios, Monte Carlo, indices, plots."""
