@@ -141,12 +141,19 @@ class DivisorCertificate:
         """A representative divisor: the midpoint of the interval (of D**2 if squared).
 
         At a tie it is the tied quotient itself; ``None`` means infinitely large.
+        When every divisor above 0 works (every party held at a seat bound), it is 1.
+
+        >>> from seats.methods.signposts import DHONDT
+        >>> DivisorCertificate(DHONDT, Fraction(3), Fraction(5), squared=False).divisor()
+        Fraction(4, 1)
+        >>> DivisorCertificate(DHONDT, Fraction(0), None, squared=False).divisor()
+        Fraction(1, 1)
         """
         if self.is_tie or (self.lower is None and self.upper is None):
             return self.lower
         if self.upper is None:
             assert self.lower is not None
-            return self.lower * 2
+            return self.lower * 2 if self.lower > 0 else Fraction(1)
         if self.lower is None:
             return self.upper / 2
         return (self.lower + self.upper) / 2

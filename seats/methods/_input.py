@@ -42,6 +42,16 @@ def normalise_votes(
     >>> normalise_votes({"A": 10, "B": 5.0})
     (('A', 'B'), (10, 5))
     """
+    if type(votes) is dict:
+        # The common case needs no per-party work: a plain dict's keys are unique, and
+        # when they are all exactly str and the values all exactly int (not bool, not a
+        # subclass) and none is negative, the general loop below would return the same.
+        keys = tuple(votes)
+        values = tuple(votes.values())
+        if not keys or (
+            set(map(type, values)) == {int} and min(values) >= 0 and set(map(type, keys)) == {str}
+        ):
+            return keys, values
     items = list(votes.items()) if isinstance(votes, Mapping) else list(votes)
     names: list[str] = []
     counts: list[int] = []

@@ -26,13 +26,14 @@ import numpy as np
 
 from seats.errors import InvalidSeatsError, InvalidVotesError
 from seats.methods._input import as_fraction, eligible, normalise_bounds
-from seats.methods.signposts import Signpost, compare
+from seats.methods.signposts import LinearSignpost, Signpost, compare
 from seats.methods.ties import check_policy, settle
 from seats.results import Allocation, DivisorCertificate, TieEvent
 
 __all__ = ["divisor_method", "quotient_text"]
 
 _TOL = 1e-9
+_FLOAT_BITS = 1000  # votes of more bits are scaled down before any float sees them
 
 
 def quotient_text(sp: Signpost, party: str, v: int, s: int) -> str:
@@ -70,6 +71,127 @@ def _estimate(
     return [int(c) for c in best]
 
 
+def _linear_fast(
+    sp: LinearSignpost,
+    method: str,
+    parties: tuple[str, ...],
+    votes: tuple[int, ...],
+    house: int,
+    thr: Fraction | None,
+) -> Allocation | None:
+    """The common case (linear signpost with ``d(0) > 0``, no bounds or prior seats), or ``None``.
+
+    Floats propose the seats: a closed-form divisor ``D`` (the sum of the rounded
+    ``votes / D`` is ``V / D`` minus about half a seat per party), at most a few
+    Newton steps on it, then one seat at a time by the float quotients. The result
+    is accepted only when the largest next quotient is below the smallest last
+    quotient by far more than float error (each quotient is an int-by-int true
+    division, correctly rounded: relative error at most 2**-53); the certificate's
+    bounds are then computed exactly. ``None`` (a near-tie, a tie, votes beyond float
+    range, nothing to share) hands the input to the general engine.
+    """
+    step, off, scale = sp.step, sp.offset, sp.scale
+    if thr:
+        passes = eligible(votes, thr)
+        idx: list[int] | None = [i for i in range(len(votes)) if passes[i] and votes[i] > 0]
+        excluded = tuple(p for p, ok in zip(parties, passes, strict=True) if not ok)
+    elif 0 in votes:
+        idx = [i for i in range(len(votes)) if votes[i] > 0]
+        excluded = ()
+    else:
+        idx = None
+        excluded = ()
+    v = votes if idx is None else [votes[i] for i in idx]
+    m = len(v)
+    if not m:
+        return None
+    total = sum(v)
+    if total.bit_length() > _FLOAT_BITS or house.bit_length() > _FLOAT_BITS:
+        return None  # floats could overflow: the general engine scales them
+    # seats at divisor D: floor(alpha * v / D + beta), for d(s) = (step*s + off) / scale
+    alpha, beta = scale / step, (step - off) / step
+    base = house - m * (beta - 0.5)
+    c = (base if base > 0 else house) / total  # alpha / D
+    s = [int(x * c + beta) for x in v]
+    got = sum(s)
+    for _ in range(4):  # Newton steps on the divisor while far off
+        if abs(got - house) <= 2:
+            break
+        frac = c * total + m * beta - got  # sum of the fractional parts
+        new = house + frac - m * beta
+        if new <= 0:
+            break
+        c = new / total
+        s = [int(x * c + beta) for x in v]
+        got = sum(s)
+    if beta <= -1:
+        s = [k if k > 0 else 0 for k in s]
+        got = sum(s)
+    inf = math.inf
+    nxt = [x * scale / (step * k + off) for x, k in zip(v, s, strict=True)]
+    lst = [x * scale / (step * k + off - step) if k else inf for x, k in zip(v, s, strict=True)]
+    while got < house:
+        top = max(nxt)
+        k = nxt.index(top)
+        s[k] += 1
+        lst[k] = top
+        nxt[k] = v[k] * scale / (step * s[k] + off)
+        got += 1
+    while got > house:
+        bottom = min(lst)
+        k = lst.index(bottom)
+        s[k] -= 1
+        nxt[k] = bottom
+        lst[k] = v[k] * scale / (step * s[k] + off - step) if s[k] else inf
+        got -= 1
+    top = max(nxt)
+    bottom = min(lst)
+    if not top < bottom * (1 - 4 * _TOL):
+        return None
+    loser = _unique_extreme(nxt, top, high=True)
+    if loser is None:
+        ks = [k for k in range(m) if nxt[k] >= top * (1 - _TOL)]
+        loser = ks[0]
+        for k in ks[1:]:
+            if compare(sp, v[k], s[k], v[loser], s[loser]) > 0:
+                loser = k
+    winner = _unique_extreme(lst, bottom, high=False)
+    if winner is None:
+        ks = [k for k in range(m) if lst[k] <= bottom * (1 + _TOL)]
+        winner = ks[0]
+        for k in ks[1:]:
+            if compare(sp, v[k], s[k] - 1, v[winner], s[winner] - 1) < 0:
+                winner = k
+    if idx is None:
+        seats_out = s
+    else:
+        seats_out = [0] * len(votes)
+        for k, i in enumerate(idx):
+            seats_out[i] = s[k]
+    certificate = DivisorCertificate(
+        signpost=sp,
+        lower=Fraction(v[loser] * scale, step * s[loser] + off),
+        upper=Fraction(v[winner] * scale, step * s[winner] + off - step),
+        squared=False,
+        bounds={},
+        excluded=excluded,
+        tie_winners=(),
+        is_tie=False,
+        prior={},
+    )
+    return Allocation.build(method, house, parties, votes, seats_out, (), certificate, excluded, thr)
+
+
+def _unique_extreme(values: list[float], extreme: float, *, high: bool) -> int | None:
+    """Where ``extreme`` sits in ``values``, if no other value is within float error of it."""
+    k = values.index(extreme)
+    values[k] = -math.inf if high else math.inf
+    runner_up = max(values) if high else min(values)
+    values[k] = extreme
+    near = runner_up >= extreme * (1 - _TOL) if high else runner_up <= extreme * (1 + _TOL)
+    return None if near else k
+
+
 def divisor_method(
     parties: tuple[str, ...],
     votes: tuple[int, ...],
@@ -99,6 +221,39 @@ def divisor_method(
     sp = signpost
     method = method_id or sp.name
     thr = as_fraction(threshold) if threshold is not None else None
+    if (
+        min_seats is None
+        and max_seats is None
+        and not prior_seats
+        and house > 0
+        and type(sp) is LinearSignpost
+        and sp.first is None
+        and sp.offset > 0
+    ):
+        fast = _linear_fast(sp, method, parties, votes, house, thr)
+        if fast is not None:
+            return fast
+    return _general(
+        sp, method, parties, votes, house, thr,
+        min_seats=min_seats, max_seats=max_seats, policy=policy, seed=seed, prior_seats=prior_seats,
+    )
+
+
+def _general(
+    sp: Signpost,
+    method: str,
+    parties: tuple[str, ...],
+    votes: tuple[int, ...],
+    house: int,
+    thr: Fraction | None,
+    *,
+    min_seats: int | Mapping[str, int] | None = None,
+    max_seats: int | Mapping[str, int] | None = None,
+    policy: str = "error",
+    seed: int | None = None,
+    prior_seats: Mapping[str, int] | None = None,
+) -> Allocation:
+    """The general engine: any signpost, seat bounds, prior seats, ties, votes of any size."""
     n = len(parties)
     passes = eligible(votes, thr)
     excluded = tuple(p for p, ok in zip(parties, passes, strict=True) if not ok)
@@ -131,12 +286,18 @@ def divisor_method(
         if isinstance(n_prior, bool) or not isinstance(n_prior, int) or n_prior < 0:
             raise InvalidSeatsError(f"prior_seats for {p_name!r} must be a non-negative whole number, got {n_prior!r}")
     off = [prior.get(parties[i], 0) for i in idx]
+    # Floats only propose. Votes beyond float range are scaled down by a power of two for
+    # the proposal; the small ones then lose their precision, so every comparison is exact.
+    shift = max(0, max(v, default=0).bit_length() - _FLOAT_BITS)
+    fv = [x / (1 << shift) for x in v] if shift else [float(x) for x in v]
+    exact = shift > 0
+    close = _always if exact else _near
     if house == 0 or m == 0:
         s = list(lo)
     else:
         s = _estimate(
             sp,
-            np.asarray([float(x) for x in v], dtype=np.float64),
+            np.asarray(fv, dtype=np.float64),
             np.asarray(off, dtype=np.float64),
             np.asarray(lo, dtype=np.float64),
             np.asarray([math.inf if h is None else h for h in hi], dtype=np.float64),
@@ -152,16 +313,16 @@ def divisor_method(
     def can_lose(k: int) -> bool:
         return s[k] > lo[k]
 
-    nxt = [qf(v[k], s[k] + off[k]) if can_gain(k) else -math.inf for k in range(m)]
-    lst = [qf(v[k], s[k] + off[k] - 1) if can_lose(k) else math.inf for k in range(m)]
+    nxt = [qf(fv[k], s[k] + off[k]) if can_gain(k) else -math.inf for k in range(m)]
+    lst = [qf(fv[k], s[k] + off[k] - 1) if can_lose(k) else math.inf for k in range(m)]
     loser_ok = [can_gain(k) for k in range(m)]
     winner_ok = [can_lose(k) for k in range(m)]
 
     def refresh(k: int) -> None:
         loser_ok[k] = can_gain(k)
         winner_ok[k] = can_lose(k)
-        nxt[k] = qf(v[k], s[k] + off[k]) if loser_ok[k] else -math.inf
-        lst[k] = qf(v[k], s[k] + off[k] - 1) if winner_ok[k] else math.inf
+        nxt[k] = qf(fv[k], s[k] + off[k]) if loser_ok[k] else -math.inf
+        lst[k] = qf(fv[k], s[k] + off[k] - 1) if winner_ok[k] else math.inf
 
     total = sum(s)
     while total < house:
@@ -191,18 +352,14 @@ def divisor_method(
     while True:
         losers = [k for k in range(m) if loser_ok[k]]
         winners = [k for k in range(m) if winner_ok[k]]
+        best_loser = _exact_extreme(losers, nxt, better, close, high=True)
+        weakest = _exact_extreme(winners, lst, weaker, close, high=False)
         if not losers or not winners:
-            best_loser = _exact_extreme(losers, nxt, better, high=True)
-            weakest = _exact_extreme(winners, lst, weaker, high=False)
             break
         top = max(nxt[k] for k in losers)
         bottom = min(lst[k] for k in winners)
-        if math.isfinite(top) and top < bottom * (1 - 2 * _TOL):
-            best_loser = _exact_extreme(losers, nxt, better, high=True)
-            weakest = _exact_extreme(winners, lst, weaker, high=False)
+        if not exact and math.isfinite(top) and top < bottom * (1 - 2 * _TOL):
             break
-        best_loser = _exact_extreme(losers, nxt, better, high=True)
-        weakest = _exact_extreme(winners, lst, weaker, high=False)
         assert best_loser is not None and weakest is not None
         c = compare(sp, v[best_loser], nq(best_loser), v[weakest], nq(weakest) - 1)
         if c > 0:
@@ -214,9 +371,9 @@ def divisor_method(
         if c < 0:
             break
         # An exact tie between the last seat inside and the first seat outside.
-        tied_l = [k for k in losers if _near(nxt[k], nxt[best_loser])
+        tied_l = [k for k in losers if close(nxt[k], nxt[best_loser])
                   and compare(sp, v[k], nq(k), v[best_loser], nq(best_loser)) == 0]
-        tied_w = [k for k in winners if _near(lst[k], lst[weakest])
+        tied_w = [k for k in winners if close(lst[k], lst[weakest])
                   and compare(sp, v[k], nq(k) - 1, v[weakest], nq(weakest) - 1) == 0]
         contested = len(tied_w)
         tie_key = sp.key(v[weakest], nq(weakest) - 1)
@@ -284,14 +441,23 @@ def _near(a: float, b: float) -> bool:
     return abs(a - b) <= _TOL * max(abs(a), abs(b))
 
 
+def _always(a: float, b: float) -> bool:
+    return True
+
+
 def _exact_extreme(
-    ks: list[int], floats: list[float], beats: Callable[[int, int], bool], *, high: bool
+    ks: list[int],
+    floats: list[float],
+    beats: Callable[[int, int], bool],
+    close: Callable[[float, float], bool],
+    *,
+    high: bool,
 ) -> int | None:
-    """The exact extreme among the candidates whose float value is near the float extreme."""
+    """The exact extreme among the candidates whose float value is ``close`` to the float extreme."""
     if not ks:
         return None
     target = max(floats[k] for k in ks) if high else min(floats[k] for k in ks)
-    near = [k for k in ks if _near(floats[k], target)]
+    near = [k for k in ks if close(floats[k], target)]
     best = near[0]
     for k in near[1:]:
         if beats(k, best):

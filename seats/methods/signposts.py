@@ -278,10 +278,16 @@ def seats_above(sp: Signpost, v: int, key: Fraction | None) -> int:
     """How many ``s >= 0`` have ``key(v, s) > key``: the seats a divisor gives.
 
     ``key`` is the divisor ``D`` (``D**2`` for power-2 signposts); ``None`` is an
-    infinite divisor, which gives no seats.
+    infinite divisor, which gives no seats. A divisor of 0 or less would give
+    infinitely many and is refused.
+
+    >>> seats_above(DHONDT, 100_000, Fraction(22_500))
+    4
     """
     if key is None or v == 0:
         return 0
+    if key <= 0:
+        raise ValueError(f"a divisor must be positive, got {key}")
 
     def wins(s: int) -> bool:
         b = sp.b(s)

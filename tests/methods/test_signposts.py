@@ -106,3 +106,11 @@ def test_custom_signpost() -> None:
         sp.CustomSignpost(lambda s: s - 1).b(0)
     with pytest.raises(UnknownMethodError, match="must return an int or a Fraction"):
         sp.CustomSignpost(lambda s: None).b(0)  # type: ignore[arg-type, return-value]
+
+
+@pytest.mark.parametrize("key", [Fraction(0), Fraction(-1)])
+def test_seats_above_refuses_a_divisor_that_is_not_positive(key: Fraction) -> None:
+    # every quotient is above 0: counting them would never end
+    with pytest.raises(ValueError, match="divisor must be positive"):
+        sp.seats_above(sp.DHONDT, 5, key)
+    assert sp.seats_above(sp.DHONDT, 0, key) == 0  # no votes, no seats, whatever the divisor
