@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from os import PathLike
 from pathlib import Path
 from typing import Any
 
@@ -18,19 +19,37 @@ from seats.rules.votes import VoteData, prepare_votes
 
 __all__ = ["allocate", "load_votes"]
 
+GIVEN = "seats given as results"
 
-def load_votes(rs: RuleSet, votes: object) -> tuple[pl.DataFrame, str]:
-    """The vote table as a frame, and a label for messages (the file name)."""
+
+def load_votes(rs: RuleSet, votes: object, *, thousands: str | None = None,
+               decimal_comma: bool = False) -> tuple[pl.DataFrame, str]:
+    """The vote table as a frame, and a label for messages (the file's path, or ``DataFrame``).
+
+    ``votes`` is a polars frame, a path, or ``None`` for the rule set's default table.
+
+    >>> import polars as pl, seats
+    >>> rs = seats.load_ruleset("ve-2020-an")
+    >>> frame, label = load_votes(rs, pl.DataFrame({"tier": ["nominal"], "district": ["VE-A-1"],
+    ...                                             "option": ["A"], "votes": [5]}))
+    >>> label, frame["votes"].to_list()
+    ('DataFrame', [5])
+    """
     from seats.io import read_vote_table
 
     if votes is None:
         if rs.default_votes is None:
             raise RuleSetError(f"rule set {rs.id!r} ships no default vote table; pass one")
+        if not rs.default_votes.exists():
+            where = f" (field 'default_votes' of {rs.path})" if rs.path is not None else ""
+            raise RuleSetError(f"rule set {rs.id!r}: its default vote table {str(rs.default_votes)!r}{where} "
+                               "does not exist; pass a vote table")
         votes = rs.default_votes
     if isinstance(votes, pl.DataFrame):
-        return read_vote_table(votes), "votes"
-    if isinstance(votes, str | Path):
-        return read_vote_table(Path(votes)), Path(votes).name
+        return read_vote_table(votes, thousands=thousands, decimal_comma=decimal_comma), "DataFrame"
+    if isinstance(votes, str | PathLike):
+        path = Path(votes)
+        return read_vote_table(path, thousands=thousands, decimal_comma=decimal_comma), str(path)
     raise VoteTableError(f"votes must be a polars DataFrame or a path, got {type(votes).__name__}")
 
 
@@ -41,15 +60,19 @@ def _order(rs: RuleSet) -> list[Tier]:
         if t.source:
             needs[t.id].add(t.source)
     for link in rs.links:
-        if link.upper and link.lower:
+        if link.upper and link.lower and link.upper in needs:
             needs[link.upper].add(link.lower)
     done: list[Tier] = []
     placed: set[str] = set()
     while len(done) < len(rs.tiers):
-        for t in rs.tiers:
-            if t.id not in placed and needs[t.id] <= placed:
-                done.append(t)
-                placed.add(t.id)
+        ready = [t for t in rs.tiers if t.id not in placed and needs[t.id] <= placed]
+        if not ready:  # only a RuleSet built by hand, bypassing load-time validation, gets here
+            stuck = ", ".join(t.id for t in rs.tiers if t.id not in placed)
+            raise RuleSetError(f"rule set {rs.id!r}: tiers {stuck} depend on each other in a cycle "
+                               "(or on a tier that does not exist)")
+        for t in ready:
+            done.append(t)
+            placed.add(t.id)
     return done
 
 
@@ -75,8 +98,9 @@ def _excluded(tier: Tier, votes: Mapping[str, int], tier_totals: Mapping[str, in
 
 def _run(tier: Tier, district: District, votes: Mapping[str, int], seats: int, policy: str,
          seed: int | None, **extra: Any) -> Allocation:
+    options: dict[str, Any] = {**tier.options, **extra}
     try:
-        alloc = apportion(votes, seats, method=tier.method, ties=policy, seed=seed, **tier.options, **extra)
+        alloc = apportion(votes, seats, method=tier.method, ties=policy, seed=seed, **options)
     except TieError as err:
         event = err.event
         if event is not None:
@@ -92,7 +116,8 @@ def _home(district: District, upper: Tier) -> str:
     return district.parent if len(upper.districts) > 1 else upper.districts[0].id
 
 
-def _nominal_won(link: Link, upper: Tier, lower: TierResult, options: Mapping[str, tuple[str, str]]) -> dict[str, dict[str, int]]:
+def _nominal_won(link: Link, upper: Tier, lower: TierResult,
+                 options: Mapping[str, tuple[str, str]]) -> dict[str, dict[str, int]]:
     won: dict[str, dict[str, int]] = {d.id: {} for d in upper.districts}
     for d in lower.districts:
         home = _home(lower.tier.district(d.district), upper)
@@ -104,18 +129,21 @@ def _nominal_won(link: Link, upper: Tier, lower: TierResult, options: Mapping[st
 
 
 def _linked(link: Link, tier: Tier, district: District, votes: dict[str, int], won: Mapping[str, int],
-            options: Mapping[str, tuple[str, str]], policy: str, seed: int | None) -> tuple[dict[str, int], Allocation, str]:
+            options: Mapping[str, tuple[str, str]], policy: str,
+            seed: int | None) -> tuple[dict[str, int], Allocation, str]:
     keys = {o: _key(o, options, link.level) for o in votes}
     seen: dict[str, str] = {}
     for o, k in keys.items():
         if k in seen:
-            raise VoteTableError(f"tier {tier.id!r}, district {district.id!r}: lists {seen[k]!r} and {o!r} both "
-                                 f"belong to {link.level} {k!r}; a {link.kind} link needs one list per {link.level}")
+            raise VoteTableError(f"tier {tier.id!r}, district {district.id!r}: lists {seen[k]!r} and {o!r} "
+                                 f"both belong to {link.level} {k!r}; a {link.kind} link needs one list "
+                                 f"per {link.level}")
         seen[k] = o
     if link.kind == "additional-member":
         prior = {o: won.get(k, 0) for o, k in keys.items()}
         alloc = _run(tier, district, votes, district.seats, policy, seed, prior_seats=prior)
-        note = "divisors start after the nominal seats won: " + ", ".join(f"{k} {n}" for k, n in won.items() if n)
+        held = ", ".join(f"{k} {n}" for k, n in won.items() if n) or "none"
+        note = f"divisors start after the nominal seats won: {held}"
         return dict(alloc.seats), alloc, note
     active = dict(votes)
     overhang: list[str] = []
@@ -135,15 +163,31 @@ def _linked(link: Link, tier: Tier, district: District, votes: dict[str, int], w
     return seats, alloc, note
 
 
-def allocate(rs: RuleSet, votes: object = None, *, seed: int | None = None) -> ElectionResult:
-    """Allocate every seat of ``rs`` from ``votes`` (see :meth:`RuleSet.allocate`)."""
-    frame, label = load_votes(rs, votes)
+def allocate(rs: RuleSet, votes: object = None, *, seed: int | None = None, thousands: str | None = None,
+             decimal_comma: bool = False) -> ElectionResult:
+    """Allocate every seat of ``rs`` from ``votes`` (see :meth:`RuleSet.allocate`).
+
+    Tiers are allocated in dependency order (a derived tier after its source,
+    a linked upper tier after the tier below it); each district of each tier
+    goes through :func:`seats.apportion` with the tier's method, threshold and
+    tie policy (the tier's, else the rule set's).
+
+    >>> import polars as pl, seats
+    >>> from seats.rules.load import build_ruleset
+    >>> rs = build_ruleset({"id": "toy", "total_seats": 4, "tier": [
+    ...     {"id": "list", "method": "dhondt", "districts": [{"id": "N", "seats": 4}]}]})
+    >>> res = allocate(rs, pl.DataFrame({"tier": ["list"] * 2, "district": ["N"] * 2,
+    ...                                  "option": ["A", "B"], "votes": [300, 100]}))
+    >>> dict(res.tier("list").district("N").seats)
+    {'A': 3, 'B': 1}
+    """
+    frame, label = load_votes(rs, votes, thousands=thousands, decimal_comma=decimal_comma)
     data: VoteData = prepare_votes(rs, frame, label)
     options: dict[str, tuple[str, str]] = dict(data.options)
     for t in rs.tiers:
         for r in t.results:
             options.setdefault(r.option, (r.party, r.alliance))
-    links_up = {link.upper: link for link in rs.links if link.upper}
+    links_up = {link.upper: link for link in rs.links if link.upper and link.kind != "parallel"}
     done: dict[str, TierResult] = {}
     for tier in _order(rs):
         policy = tier.ties or rs.ties
@@ -154,15 +198,15 @@ def allocate(rs: RuleSet, votes: object = None, *, seed: int | None = None) -> E
                 for r in tier.results:
                     if r.district == d.id:
                         seats[r.option] = seats.get(r.option, 0) + r.seats
-                rows.append(DistrictResult(tier.id, d.id, d.seats, {}, seats, None, (), "seats given as results"))
+                rows.append(DistrictResult(tier.id, d.id, d.seats, {}, seats, None, (), GIVEN))
             done[tier.id] = TierResult(tier, tuple(rows), options)
             continue
         if tier.kind == "derived":
-            src = rs.tier(tier.source or "")
             by_district: dict[str, dict[str, int]] = {d.id: {} for d in tier.districts}
-            for sd in src.districts:
-                home = sd.parent if len(tier.districts) > 1 else tier.districts[0].id
-                for o, v in data.votes.get(src.id, {}).get(sd.id, {}).items():
+            for sd in done[tier.source or ""].districts:
+                home = rs.tier(sd.tier).district(sd.district).parent if len(tier.districts) > 1 \
+                    else tier.districts[0].id
+                for o, v in sd.votes.items():
                     by_district[home][o] = by_district[home].get(o, 0) + v
         else:
             by_district = {d.id: dict(data.votes.get(tier.id, {}).get(d.id, {})) for d in tier.districts}
@@ -171,7 +215,9 @@ def allocate(rs: RuleSet, votes: object = None, *, seed: int | None = None) -> E
             for o, v in dv.items():
                 tier_totals[o] = tier_totals.get(o, 0) + v
         link = links_up.get(tier.id)
-        won = _nominal_won(link, tier, done[link.lower], options) if link and link.lower and link.kind != "parallel" else None
+        won = None
+        if link is not None and link.lower and link.kind != "parallel":
+            won = _nominal_won(link, tier, done[link.lower], options)
         for d in tier.districts:
             dv = by_district[d.id]
             if d.seats == 0 and not dv:

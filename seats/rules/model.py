@@ -141,10 +141,14 @@ class RuleSet:
     def tier_ids(self) -> tuple[str, ...]:
         return tuple(t.id for t in self.tiers)
 
-    def allocate(self, votes: object = None, *, seed: int | None = None) -> ElectionResult:
+    def allocate(self, votes: object = None, *, seed: int | None = None, thousands: str | None = None,
+                 decimal_comma: bool = False) -> ElectionResult:
         """Allocate every seat from a vote table (a polars frame or a path).
 
         With no argument, the rule set's shipped default vote table is used.
+        ``thousands`` and ``decimal_comma`` say how numbers are written in a
+        file (see :func:`seats.io.read_table`); ``seed`` seeds the tie policy
+        ``"lot"``.
 
         >>> import seats
         >>> seats.load_ruleset("ve-2020-an").allocate().total
@@ -152,5 +156,4 @@ class RuleSet:
         """
         from seats.rules.allocate import allocate
 
-        return allocate(self, votes, seed=seed)
-
+        return allocate(self, votes, seed=seed, thousands=thousands, decimal_comma=decimal_comma)

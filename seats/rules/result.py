@@ -50,8 +50,12 @@ class DistrictResult:
         return self.allocation.ties if self.allocation is not None else ()
 
 
+_LONG = {"tier": pl.Utf8, "district": pl.Utf8, "option": pl.Utf8, "party": pl.Utf8, "alliance": pl.Utf8,
+         "votes": pl.Int64, "seats": pl.Int64}
+
+
 def _long(rows: list[DistrictResult], options: Mapping[str, tuple[str, str]]) -> pl.DataFrame:
-    data: dict[str, list[Any]] = {k: [] for k in ("tier", "district", "option", "party", "alliance", "votes", "seats")}
+    data: dict[str, list[Any]] = {k: [] for k in _LONG}
     for d in rows:
         for option in dict.fromkeys([*d.votes, *d.seats]):
             party, alliance = options.get(option, (option, option))
@@ -62,12 +66,11 @@ def _long(rows: list[DistrictResult], options: Mapping[str, tuple[str, str]]) ->
             data["alliance"].append(alliance)
             data["votes"].append(d.votes.get(option))
             data["seats"].append(d.seats.get(option, 0))
-    return pl.DataFrame(data, schema={"tier": pl.Utf8, "district": pl.Utf8, "option": pl.Utf8, "party": pl.Utf8,
-                                      "alliance": pl.Utf8, "votes": pl.Int64, "seats": pl.Int64})
+    return pl.DataFrame(data, schema=_LONG)
 
 
 def _rollup(long: pl.DataFrame, level: str, tiers: list[str]) -> pl.DataFrame:
-    keys = ["party", "alliance"] if level == "party" else ["option", "party", "alliance"] if level == "option" else [level]
+    keys = {"party": ["party", "alliance"], "option": ["option", "party", "alliance"]}.get(level, [level])
     wide = (
         long.group_by([*keys, "tier"])
         .agg(pl.col("seats").sum())
@@ -121,7 +124,7 @@ def _by(long: pl.DataFrame, level: str, tiers: list[str], meta: Mapping[str, Tie
     if level not in LEVELS:
         raise SeatsError(f"unknown level {level!r}; choose one of {', '.join(LEVELS)}")
     if level == "tier":
-        totals = long.group_by("tier").agg(pl.col("seats").sum(), pl.col("district").n_unique().alias("districts"))
+        totals = long.group_by("tier").agg(pl.col("seats").sum())
         seats_of = dict(zip(totals["tier"].to_list(), totals["seats"].to_list(), strict=True))
         return pl.DataFrame(
             {
@@ -131,7 +134,8 @@ def _by(long: pl.DataFrame, level: str, tiers: list[str], meta: Mapping[str, Tie
                 "seats": [int(seats_of.get(t, 0)) for t in tiers],
                 "districts": [len(meta[t].districts) for t in tiers],
             },
-            schema={"tier": pl.Utf8, "kind": pl.Utf8, "method": pl.Utf8, "seats": pl.Int64, "districts": pl.Int64},
+            schema={"tier": pl.Utf8, "kind": pl.Utf8, "method": pl.Utf8, "seats": pl.Int64,
+                    "districts": pl.Int64},
         )
     if level == "district":
         return (
@@ -167,7 +171,10 @@ class ElectionResult:
         raise SeatsError(f"no tier {tier_id!r}; tiers: {', '.join(t.id for t in self.tiers)}")
 
     def to_polars(self) -> pl.DataFrame:
-        """Long table of every option in every district: tier, district, option, party, alliance, votes, seats."""
+        """Long table of every option in every district.
+
+        Columns: tier, district, option, party, alliance, votes, seats.
+        """
         return _long([d for t in self.tiers for d in t.districts], self.options)
 
     def by(self, level: str = "alliance") -> pl.DataFrame:
@@ -182,7 +189,8 @@ class ElectionResult:
         for t in self.tiers:
             out.append(f"\n== tier {t.id} ({t.tier.kind}, {t.tier.method}, {t.total} seats)")
             for d in t.districts:
-                out.append(f"\n-- {t.id} / {d.district} ({d.magnitude} seats){': ' + d.note if d.note else ''}")
+                note = f": {d.note}" if d.note else ""
+                out.append(f"\n-- {t.id} / {d.district} ({d.magnitude} seats){note}")
                 if d.allocation is not None:
                     out.append(d.allocation.explain())
                 else:

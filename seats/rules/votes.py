@@ -27,12 +27,35 @@ class VoteData:
     options: Mapping[str, tuple[str, str]]
 
 
+_LINE_FORMATS = (".csv", ".tsv", ".txt", ".tab", ".ndjson", ".jsonl")
+
+
+def _unit(label: str) -> str:
+    """``line`` for formats read line by line, ``row`` for Parquet, JSON and frames (as in seats.io)."""
+    return "line" if label.lower().endswith(_LINE_FORMATS) else "row"
+
+
 def _where(label: str, line: object) -> str:
-    return f"{label}, line {line}" if label.endswith((".csv", ".tsv", ".txt")) else f"{label}, row {line}"
+    return f"{label}, {_unit(label)} {line}"
 
 
-def prepare_votes(rs: RuleSet, frame: pl.DataFrame, label: str = "votes") -> VoteData:
-    """Validate ``frame`` (as returned by :func:`seats.io.read_vote_table`) against ``rs``."""
+def prepare_votes(rs: RuleSet, frame: pl.DataFrame, label: str = "DataFrame") -> VoteData:
+    """Validate ``frame`` (as returned by :func:`seats.io.read_vote_table`) against ``rs``.
+
+    Checks that every tier and district is known, that every district that
+    elects someone has votes, that no option is missing its party and that no
+    option belongs to two parties or alliances; then sums each option's cards.
+    Errors are :class:`~seats.errors.VoteTableError` naming ``label`` (the file),
+    the line or row, and the value.
+
+    >>> import polars as pl, seats
+    >>> rs = seats.load_ruleset("ve-2020-an")
+    >>> frame = pl.DataFrame({"tier": ["nominal"], "district": ["VE-Z-1"], "option": ["A"], "votes": [1]})
+    >>> prepare_votes(rs, frame)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    seats.errors.VoteTableError: DataFrame, row 1: unknown district 'VE-Z-1' in tier 'nominal' ...
+    """
     if "_line" not in frame.columns:
         frame = frame.with_row_index("_line", offset=1)
     if "party" not in frame.columns:
@@ -59,10 +82,12 @@ def prepare_votes(rs: RuleSet, frame: pl.DataFrame, label: str = "votes") -> Vot
     voting = [t.id for t in rs.tiers if t.has_votes]
     for tier_id, line in frame.group_by("tier", maintain_order=True).agg(pl.col("_line").first()).iter_rows():
         if tier_id not in tiers:
-            raise VoteTableError(f"{_where(label, line)}: unknown tier {tier_id!r}{close_matches(tier_id, voting)}; "
-                                 f"rule set {rs.id!r} takes votes for {', '.join(voting)}")
+            hint = close_matches(tier_id, voting)
+            raise VoteTableError(f"{_where(label, line)}: unknown tier {tier_id!r}{hint}"
+                                 f"; rule set {rs.id!r} takes votes for {', '.join(voting)}")
         if not tiers[tier_id].has_votes:
-            why = "sums another tier's votes" if tiers[tier_id].kind == "derived" else "has its results given by the rule set"
+            why = ("sums another tier's votes" if tiers[tier_id].kind == "derived"
+                   else "has its results given by the rule set")
             raise VoteTableError(f"{_where(label, line)}: tier {tier_id!r} {why}; it takes no votes")
     pairs = frame.group_by(["tier", "district"], maintain_order=True).agg(pl.col("_line").first())
     for tier_id, district, line in pairs.iter_rows():
@@ -89,9 +114,11 @@ def prepare_votes(rs: RuleSet, frame: pl.DataFrame, label: str = "votes") -> Vot
         field = "parties" if row["np"] > 1 else "alliances"
         values, lines = row[field], row["_line"]
         other = next(i for i, v in enumerate(values) if v != values[0])
+        what = "party" if field == "parties" else "alliance"
         raise VoteTableError(
-            f"{_where(label, lines[other])}: option {row['option']!r} belongs to {field[:-1] if field == 'parties' else 'alliance'} "
-            f"{values[other]!r} here but {values[0]!r} on line {lines[0]}; an option belongs to one party and one alliance"
+            f"{_where(label, lines[other])}: option {row['option']!r} belongs to {what} {values[other]!r} "
+            f"here but {values[0]!r} on {_unit(label)} {lines[0]}; an option belongs to one party "
+            "and one alliance"
         )
     options = {row[0]: (row[1], row[2]) for row in info.select("option", "party", "alliance").iter_rows()}
     summed = frame.group_by(["tier", "district", "option"], maintain_order=True).agg(pl.col("votes").sum())
