@@ -8,10 +8,13 @@ column and value. In CSV the header is line 1, so the first data row is line 2.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
-from collections.abc import Sequence
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import polars as pl
@@ -70,18 +73,54 @@ def _load(source: PathLike | pl.DataFrame, fmt: str | None, mapping: Sequence[st
     if not data.strip():
         raise InputFileError(f"{label}: the file is empty")
     if kind == "parquet":
-        try:
-            frame = pl.read_parquet(data)
-        except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise InputFileError(f"{label}: not a readable Parquet file ({first})") from None
-        return from_frame(frame, label)
+        return from_frame(_read_parquet(data, label), label)
     text = decode_text(data, label)
     if kind == "json":
         return from_json(text, label, mapping)
     if kind == "ndjson":
         return from_ndjson(text, label)
     return from_delimited(text, label, "\t" if kind == "tsv" else None)
+
+
+def _read_parquet(data: bytes, label: str) -> pl.DataFrame:
+    """Parse Parquet bytes; a corrupt file is an :class:`InputFileError`, even when polars panics.
+
+    polars' Rust code can panic on a damaged file (a ``PanicException``, which
+    is not an ``Exception``) and its panic hook prints a Rust backtrace to the
+    process's stderr. That backtrace is held back and dropped when the panic is
+    turned into an error; anything else written meanwhile is passed on.
+    """
+    with _held_stderr() as keep:
+        try:
+            return pl.read_parquet(data)
+        except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise InputFileError(f"{label}: not a readable Parquet file ({first})") from None
+        except pl.exceptions.PanicException:
+            keep[0] = False
+            raise InputFileError(f"{label}: not a readable Parquet file (corrupt data)") from None
+
+
+@contextlib.contextmanager
+def _held_stderr() -> Iterator[list[bool]]:
+    """Send file descriptor 2 to a temporary file; replay what was written unless ``keep[0]`` is cleared."""
+    keep = [True]
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no usable descriptor 2 (e.g. a windowed app): nothing to hold
+        yield keep
+        return
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            yield keep
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            if keep[0] and held.tell():
+                held.seek(0)
+                os.write(2, held.read())
 
 
 def _place(source: PathLike | pl.DataFrame, fmt: str | None) -> tuple[str, str]:
