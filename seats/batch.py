@@ -12,7 +12,7 @@ row by row, and a tie that decides a seat is never settled silently.
 Examples
 --------
 >>> import numpy as np, seats
->>> seats.batch.apportion(np.array([[100_000, 80_000, 30_000, 20_000], [5, 3, 1, 1]]), 8)
+>>> seats.batch.apportion(np.array([[100_000, 80_000, 30_000, 20_000], [52, 39, 13, 8]]), 8)
 array([[4, 3, 1, 0],
        [4, 3, 1, 0]])
 """
@@ -120,11 +120,18 @@ def _divisor_rows(spec: MethodSpec, v: IntArray, ok: npt.NDArray[np.bool_], hous
         divisor = np.where(got > 0, divisor * got / max(house, 1), divisor / 2)
     s = best
     inf = np.inf
+    # Rows the float path cannot settle go to the exact engine: a row with seats to give
+    # and no party to take them (the engine raises, naming the row), and, when d(0) = 0,
+    # a house smaller than the parties with votes (every first quotient is infinite: a tie).
+    contenders = ok.sum(axis=1)
+    hopeless = (contenders == 0) & (house > 0)
+    if sp.b(0) == 0:
+        hopeless |= contenders > house
     # bring every row's total to the house size, one seat per row per pass
     for _ in range(4 * v.shape[1] + 8):
         diff = s.sum(axis=1) - house
-        short = np.flatnonzero(diff < 0)
-        over = np.flatnonzero(diff > 0)
+        short = np.flatnonzero((diff < 0) & ~hopeless)
+        over = np.flatnonzero((diff > 0) & ~hopeless)
         if not short.size and not over.size:
             break
         if short.size:
@@ -138,7 +145,7 @@ def _divisor_rows(spec: MethodSpec, v: IntArray, ok: npt.NDArray[np.bool_], hous
     top = nxt.max(axis=1, initial=-inf)
     bottom = last.min(axis=1, initial=inf)
     with np.errstate(invalid="ignore"):
-        certified = (s.sum(axis=1) == house) & (
+        certified = (s.sum(axis=1) == house) & ~hopeless & (s.min(axis=1, initial=0) >= 0) & (
             (top == -inf) | (bottom == inf) & np.isfinite(top) | (np.isfinite(top) & (top < bottom * (1 - 2 * _TOL)))
         )
     return s, certified
@@ -235,7 +242,7 @@ def allocate(
     >>> import numpy as np
     >>> res = allocate(np.array([[1, 1], [3, 1]]), 1, method="dhondt", ties="order")
     >>> res.seats.tolist(), res.tie_rows.tolist()
-    [[1, 0], [1, 0]], [0]
+    ([[1, 0], [1, 0]], [0])
     """
     policy = check_policy(ties)
     spec = resolve(method)
@@ -276,13 +283,13 @@ def allocate(
         shown = ", ".join(str(r) for r, _ in errors[:10])
         more = f" and {len(errors) - 10} more" if len(errors) > 10 else ""
         first = errors[0][1]
-        err = TieError(
+        batch_error = TieError(
             f"{len(errors)} of {rows} elections have a tie that decides a seat (rows {shown}{more}); "
             f"first: {first}",
             first.event,
         )
-        err.rows = [r for r, _ in errors]  # type: ignore[attr-defined]
-        raise err
+        batch_error.rows = [r for r, _ in errors]  # type: ignore[attr-defined]
+        raise batch_error
     return BatchAllocation(out, np.asarray(sorted(tie_rows), dtype=np.int64), tuple(settled), int(pending.size))
 
 

@@ -232,7 +232,8 @@ class QuotaCertificate:
         return out
 
     def describe(self) -> str:
-        text = f"quota {_show(self.quota)}; remainder seats to {', '.join(self.remainder_winners) or 'nobody'}"
+        winners = ", ".join(self.remainder_winners) or "nobody"
+        text = f"quota {_show(self.quota)}; remainder seats to {winners}"
         if self.removed:
             text += f"; over-award corrected by removing a seat from {', '.join(self.removed)}"
         return text
@@ -350,7 +351,8 @@ class Allocation:
         """A step table for people: quotients in award order, or quotas and remainders.
 
         >>> import seats
-        >>> print(seats.apportion({"A": 30, "B": 20}, 2, method="dhondt").explain())  # doctest: +NORMALIZE_WHITESPACE
+        >>> a = seats.apportion({"A": 30, "B": 20}, 2, method="dhondt")
+        >>> print(a.explain())  # doctest: +NORMALIZE_WHITESPACE
         dhondt: 2 seats among 2 parties (50 votes)
         seat  party  votes  divisor  quotient
            1  A         30        1        30

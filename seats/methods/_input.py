@@ -98,10 +98,7 @@ def as_fraction(value: object, what: str = "threshold") -> Fraction:
             result = Fraction(repr(value))
         elif isinstance(value, str):
             text = value.strip()
-            if text.endswith("%"):
-                result = Fraction(text[:-1].strip()) / 100
-            else:
-                result = Fraction(text)
+            result = Fraction(text[:-1].strip()) / 100 if text.endswith("%") else Fraction(text)
         else:
             raise TypeError
     except (TypeError, ValueError, ZeroDivisionError):

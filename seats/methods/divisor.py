@@ -108,10 +108,11 @@ def _linear_fast(
     total = sum(v)
     if total.bit_length() > _FLOAT_BITS or house.bit_length() > _FLOAT_BITS:
         return None  # floats could overflow: the general engine scales them
-    # seats at divisor D: floor(alpha * v / D + beta), for d(s) = (step*s + off) / scale
-    alpha, beta = scale / step, (step - off) / step
+    # seats at divisor D: about floor(c * v + beta), with c = scale / (step * D), for
+    # d(s) = (step*s + off) / scale; their sum is about c * V + m * (beta - 1/2)
+    beta = (step - off) / step
     base = house - m * (beta - 0.5)
-    c = (base if base > 0 else house) / total  # alpha / D
+    c = (base if base > 0 else house) / total
     s = [int(x * c + beta) for x in v]
     got = sum(s)
     for _ in range(4):  # Newton steps on the divisor while far off
@@ -271,7 +272,8 @@ def _general(
         if not idx and house > 0:
             raise InvalidVotesError(f"no party has votes (above the threshold) to share {house} seats")
         raise InvalidSeatsError(
-            f"the maximum seats add up to {sum(h for h in hi if h is not None)}, fewer than the {house} seats to share"
+            f"the maximum seats add up to {sum(h for h in hi if h is not None)}, "
+            f"fewer than the {house} seats to share"
         )
     if not idx and house > 0:
         raise InvalidVotesError(f"no party has votes (above the threshold) to share {house} seats")
@@ -284,7 +286,9 @@ def _general(
         raise InvalidSeatsError(f"prior_seats names unknown parties: {', '.join(unknown_prior)}")
     for p_name, n_prior in prior.items():
         if isinstance(n_prior, bool) or not isinstance(n_prior, int) or n_prior < 0:
-            raise InvalidSeatsError(f"prior_seats for {p_name!r} must be a non-negative whole number, got {n_prior!r}")
+            raise InvalidSeatsError(
+                f"prior_seats for {p_name!r} must be a non-negative whole number, got {n_prior!r}"
+            )
     off = [prior.get(parties[i], 0) for i in idx]
     # Floats only propose. Votes beyond float range are scaled down by a power of two for
     # the proposal; the small ones then lose their precision, so every comparison is exact.

@@ -20,7 +20,10 @@ def _table(header: list[str], rows: list[list[str]], right: set[int]) -> list[st
     widths = [max(len(str(r[c])) for r in [header, *rows]) for c in range(len(header))]
     out = []
     for r in [header, *rows]:
-        cells = [str(x).rjust(w) if c in right else str(x).ljust(w) for c, (x, w) in enumerate(zip(r, widths, strict=True))]
+        cells = [
+            str(x).rjust(w) if c in right else str(x).ljust(w)
+            for c, (x, w) in enumerate(zip(r, widths, strict=True))
+        ]
         out.append("  ".join(cells).rstrip())
     return out
 
@@ -48,8 +51,10 @@ def _divisor_steps(a: Allocation, cert: DivisorCertificate) -> list[str]:
         def held(p: str) -> int:
             return a.seats[p] + prior.get(p, 0)
 
-        nxt = max(contenders, key=functools.cmp_to_key(
-            lambda x, y: compare(sp, votes[x], held(x), votes[y], held(y))))
+        def by_next_quotient(x: str, y: str) -> int:
+            return compare(sp, votes[x], held(x), votes[y], held(y))
+
+        nxt = max(contenders, key=functools.cmp_to_key(by_next_quotient))
         q = sp.key(votes[nxt], held(nxt))
         shown = "infinity" if q is None else (f"{float(q) ** 0.5:.6g}" if cert.squared else _num(q))
         rows.append(["next", nxt, str(votes[nxt]), sp.show(held(nxt)), shown])
@@ -78,18 +83,23 @@ def explain(a: Allocation) -> str:
         rows = []
         for p, v in a.votes_by_party.items():
             if p in cert.floors and p in cert.remainders:
-                rows.append([p, str(v), str(cert.floors[p]), f"{float(cert.remainders[p]):.6f}",
-                             str(cert.remainder_winners.count(p) - cert.removed.count(p)), str(a.seats[p])])
+                extra = cert.remainder_winners.count(p) - cert.removed.count(p)
+                remainder = f"{float(cert.remainders[p]):.6f}"
+                rows.append([p, str(v), str(cert.floors[p]), remainder, str(extra), str(a.seats[p])])
             else:
                 rows.append([p, str(v), "-", "-", "-", str(a.seats[p])])
         lines.append(f"quota {cert.quota} (~{float(cert.quota):.6g})")
-        lines += _table(["party", "votes", "whole quotas", "remainder", "extra", "seats"], rows, {1, 2, 3, 4, 5})
+        header = ["party", "votes", "whole quotas", "remainder", "extra", "seats"]
+        lines += _table(header, rows, {1, 2, 3, 4, 5})
     elif isinstance(cert, SequentialCertificate):
         rows = [[str(n), p] for n, p in enumerate(cert.order, 1)]
         lines += _table(["seat", "party"], rows, {0})
     elif isinstance(cert, PluralityCertificate):
-        ranked = sorted(a.parties, key=lambda p: -a.votes_by_party[p])
-        rows = [[str(n), p, str(a.votes_by_party[p]), "elected" if a.seats[p] else ""] for n, p in enumerate(ranked, 1)]
+        by_party = a.votes_by_party
+        ranked = sorted(a.parties, key=lambda p: -by_party[p])
+        rows = [
+            [str(n), p, str(by_party[p]), "elected" if a.seats[p] else ""] for n, p in enumerate(ranked, 1)
+        ]
         lines += _table(["rank", "candidate", "votes", ""], rows, {0, 2})
     lines.append(f"certificate: {cert.describe()}")
     for t in a.ties:

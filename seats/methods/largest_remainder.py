@@ -144,7 +144,7 @@ def largest_remainder(
             parties, votes, free, seats_left, quota, policy, seed, overflow, method_id
         )
         s, cert, events = result
-        broken = [i for i in free if s[i] < lo[i] or (hi[i] is not None and s[i] > hi[i])]
+        broken = [i for i in free if s[i] < lo[i] or s[i] > _at_most(hi[i], s[i])]
         if not broken:
             break
         for i in broken:
@@ -236,3 +236,8 @@ def _one_round(
         tuple(removed),
     )
     return s, cert, tuple(events)
+
+
+def _at_most(cap: int | None, default: int) -> int:
+    """A seat cap, or ``default`` when there is none."""
+    return default if cap is None else cap

@@ -79,7 +79,7 @@ def quota_method(
     bounds = normalise_bounds(parties, house, min_seats, max_seats)
     v = [votes[i] for i in idx]
     lo = [bounds[0][i] for i in idx] if bounds else [0] * len(idx)
-    hi = [bounds[1][i] for i in idx] if bounds else [None] * len(idx)
+    hi: list[int | None] = [bounds[1][i] for i in idx] if bounds else [None] * len(idx)
     if sum(lo) > house or (all(h is not None for h in hi) and sum(h or 0 for h in hi) < house):
         from seats.errors import InvalidSeatsError
 

@@ -56,11 +56,14 @@ class MethodSpec:
         """The keyword options this method takes."""
         return _options_of(self.function)
 
-    def __call__(self, parties: tuple[str, ...], votes: tuple[int, ...], house: int, **options: Any) -> Allocation:
+    def __call__(
+        self, parties: tuple[str, ...], votes: tuple[int, ...], house: int, **options: Any
+    ) -> Allocation:
         unknown = sorted(set(options) - self.options())
         if unknown:
             raise UnknownMethodError(
-                f"method {self.id!r} does not take option {unknown[0]!r}; it takes {', '.join(sorted(self.options()))}"
+                f"method {self.id!r} does not take option {unknown[0]!r}; "
+                f"it takes {', '.join(sorted(self.options()))}"
             )
         return self.function(parties, votes, house, method_id=self.id, **options)
 
@@ -121,7 +124,8 @@ _SPECS = (
                ("balinski-young", "quota-method"),
                "Balinski & Young 1975, American Mathematical Monthly 82(7)"),
     MethodSpec("plurality", "Plurality (first past the post)", "plurality",
-               functools.partial(top_m, single_seat=True), ("fptp", "first-past-the-post", "relative-majority"),
+               functools.partial(top_m, single_seat=True),
+               ("fptp", "first-past-the-post", "relative-majority"),
                "one seat, most votes wins"),
     MethodSpec("block", "Block vote", "plurality", top_m, ("block-vote", "plurality-at-large", "bloc"),
                "m seats, the m candidates with most votes (Venezuela's multi-member circuits)"),

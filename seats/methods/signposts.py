@@ -269,8 +269,8 @@ def compare(sp: Signpost, v1: int, s1: int, v2: int, s2: int) -> int:
     if b1 == 0 or b2 == 0:
         return (b1 == 0) - (b2 == 0)
     p = sp.power
-    lhs = v1**p * sp.a(s1) * b2
-    rhs = v2**p * sp.a(s2) * b1
+    lhs: int = v1**p * sp.a(s1) * b2
+    rhs: int = v2**p * sp.a(s2) * b1
     return (lhs > rhs) - (lhs < rhs)
 
 
@@ -289,11 +289,13 @@ def seats_above(sp: Signpost, v: int, key: Fraction | None) -> int:
     if key <= 0:
         raise ValueError(f"a divisor must be positive, got {key}")
 
+    vp: int = v**sp.power
+
     def wins(s: int) -> bool:
         b = sp.b(s)
         if b == 0:
             return True
-        return v**sp.power * sp.a(s) * key.denominator > key.numerator * b
+        return vp * sp.a(s) * key.denominator > key.numerator * b
 
     if not wins(0):
         return 0

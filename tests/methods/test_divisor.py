@@ -532,7 +532,8 @@ def fast_path_inputs(draw: st.DrawFn) -> tuple[dict[str, int], int, Fraction | N
     for _ in range(draw(st.integers(0, 3))):
         # a multiple of another party's votes, give or take one: its quotients line up
         base = draw(st.sampled_from(counts))
-        counts.append(max(0, base * draw(st.integers(1, 4)) // draw(st.integers(1, 3)) + draw(st.integers(-1, 1))))
+        ratio = Fraction(draw(st.integers(1, 4)), draw(st.integers(1, 3)))
+        counts.append(max(0, int(base * ratio) + draw(st.integers(-1, 1))))
     house = draw(st.integers(1, 60))
     threshold = draw(st.sampled_from([None, Fraction(0), Fraction(1, 20), Fraction(1, 8)]))
     return dict(zip(names(len(counts)), counts, strict=True)), house, threshold
