@@ -1,0 +1,155 @@
+"""Checking vote tables against a rule set (seats/rules/votes.py).
+
+Every error names the file, the line (CSV) or row (frames, JSON, Parquet) and the value.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from seats.errors import InvalidVotesError, VoteTableError
+from seats.rules.load import load_ruleset
+from seats.rules.model import RuleSet
+from seats.rules.votes import prepare_votes
+
+TOY = Path(__file__).resolve().parent / "data" / "toy"
+LINES = (TOY / "votes.csv").read_text(encoding="utf-8").splitlines()
+HEADER, ROWS = LINES[0], LINES[1:]  # ROWS[i] is on line i + 2
+
+
+@pytest.fixture(scope="module")
+def toy() -> RuleSet:
+    return load_ruleset(TOY)
+
+
+def csv(tmp_path: Path, rows: list[str], name: str = "votes.csv") -> Path:
+    path = tmp_path / name
+    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def fails(rs: RuleSet, votes: object, error: type[Exception], pattern: str) -> None:
+    with pytest.raises(error, match=pattern):
+        rs.allocate(votes)
+
+
+def test_the_toy_table_passes(toy: RuleSet) -> None:
+    frame = pl.read_csv(TOY / "votes.csv")
+    data = prepare_votes(toy, frame)
+    assert data.votes["state-list"]["S1"] == {"L": 600, "R": 400, "M": 150}
+    assert data.options["L"] == ("P", "Left")
+    assert data.options["M"] == ("M", "M")  # empty alliance: the party is its own alliance
+
+
+def test_without_party_and_alliance_columns_each_option_stands_alone(toy: RuleSet) -> None:
+    frame = (pl.read_csv(TOY / "votes.csv").group_by(["tier", "district", "option"], maintain_order=True)
+             .agg(pl.col("votes").sum()))
+    data = prepare_votes(toy, frame)
+    assert data.options["l1a"] == ("l1a", "l1a")
+    res = toy.allocate(frame)
+    assert res.total == 13
+    by_alliance = dict(res.by("alliance").select("alliance", "seats").iter_rows())
+    assert by_alliance == {"L": 5, "R": 3, "l1a": 1, "r1a": 1, "r2": 1, "l3": 1, "Others": 1, "M": 0,
+                           "l1b": 0, "r1b": 0, "l2": 0, "r3": 0}
+
+
+@pytest.mark.parametrize(
+    ("row", "error", "pattern"),
+    [
+        ("state-lists,S1,X,X,X,X,1", VoteTableError,
+         r"votes\.csv, line 20: unknown tier 'state-lists' \(did you mean 'state-list'\?\); "
+         r"rule set 'toy' takes votes for nominal, state-list"),
+        ("state-list,S3,X,X,X,X,1", VoteTableError,
+         r"votes\.csv, line 20: unknown district 'S3' in tier 'state-list'"),
+        ("national,N,L,P,P,Left,1", VoteTableError,
+         r"votes\.csv, line 20: tier 'national' sums another tier's votes; it takes no votes"),
+        ("reserved,R,x,x,x,x,1", VoteTableError,
+         r"votes\.csv, line 20: tier 'reserved' has its results given by the rule set; it takes no votes"),
+        ("state-list,S1,L,P,P,Left,7", VoteTableError,
+         r"votes\.csv, line 20: duplicate row for tier 'state-list', district 'S1', option 'L', card 'P' "
+         r"\(same as line 2\)"),
+        ("state-list,S2,R,R2,Other,Right,5", VoteTableError,
+         r"votes\.csv, line 20: option 'R' belongs to party 'Other' here but 'R' on line 4"),
+        ("state-list,S2,R,R2,R,Elsewhere,5", VoteTableError,
+         r"votes\.csv, line 20: option 'R' belongs to alliance 'Elsewhere' here but 'Right' on line 4"),
+        ("state-list,S2,X,X,,X,5", VoteTableError,
+         r"votes\.csv, line 20: option without a party \(option 'X'\)"),
+        ("state-list,,X,X,X,X,5", VoteTableError, r"votes\.csv, line 20: empty 'district'"),
+        ("state-list,S2,X,X,X,X,-5", InvalidVotesError,
+         r"votes\.csv, line 20, column 'votes': '-5' is negative"),
+        ("state-list,S2,X,X,X,X,2.5", InvalidVotesError,
+         r"votes\.csv, line 20, column 'votes': '2\.5' is not a whole number"),
+        ("state-list,S2,X,X,X,X,lots", InvalidVotesError,
+         r"votes\.csv, line 20, column 'votes': 'lots' is not a number"),
+    ],
+)
+def test_bad_rows_name_file_line_and_value(toy: RuleSet, tmp_path: Path, row: str, error: type[Exception],
+                                           pattern: str) -> None:
+    fails(toy, csv(tmp_path, [*ROWS, row]), error, pattern)
+
+
+def test_a_district_without_votes(toy: RuleSet, tmp_path: Path) -> None:
+    rows = [r for r in ROWS if ",S1-2," not in r]
+    fails(toy, csv(tmp_path, rows), VoteTableError,
+          r"votes\.csv: district 'S1-2' of tier 'nominal' elects 1 but has no votes in the table")
+
+
+def test_a_district_electing_nobody_needs_no_votes(tmp_path: Path) -> None:
+    text = (TOY / "ruleset.toml").read_text(encoding="utf-8")
+    for src in TOY.iterdir():
+        (tmp_path / src.name).write_bytes(src.read_bytes())
+    (tmp_path / "states.csv").write_text("id,seats\nS1,3\nS2,2\nS3,0\n", encoding="utf-8")
+    (tmp_path / "ruleset.toml").write_text(text, encoding="utf-8")
+    res = load_ruleset(tmp_path).allocate()
+    assert res.tier("state-list").district("S3").seats == {}
+
+
+def fourth_row_in_s9() -> pl.DataFrame:
+    fourth = pl.int_range(pl.len()) == 3
+    return pl.read_csv(TOY / "votes.csv").with_columns(
+        pl.when(fourth).then(pl.lit("S9")).otherwise(pl.col("district")).alias("district"))
+
+
+def test_frames_say_row(toy: RuleSet) -> None:
+    frame = fourth_row_in_s9()
+    fails(toy, frame, VoteTableError, r"^DataFrame, row 4: unknown district 'S9' in tier 'state-list'")
+
+
+def test_json_and_parquet_say_row_and_ndjson_says_line(toy: RuleSet, tmp_path: Path) -> None:
+    frame = fourth_row_in_s9()
+    frame.write_parquet(tmp_path / "votes.parquet")
+    frame.write_json(tmp_path / "votes.json")
+    frame.write_ndjson(tmp_path / "votes.ndjson")
+    fails(toy, tmp_path / "votes.parquet", VoteTableError, r"votes\.parquet, row 4: unknown district 'S9'")
+    fails(toy, tmp_path / "votes.json", VoteTableError, r"votes\.json, row 4: unknown district 'S9'")
+    fails(toy, tmp_path / "votes.ndjson", VoteTableError, r"votes\.ndjson, line 4: unknown district 'S9'")
+
+
+def test_every_format_gives_the_same_result(toy: RuleSet, tmp_path: Path) -> None:
+    frame = pl.read_csv(TOY / "votes.csv")
+    frame.write_parquet(tmp_path / "votes.parquet")
+    frame.write_json(tmp_path / "votes.json")
+    expected = toy.allocate().to_polars()
+    for name in ("votes.parquet", "votes.json"):
+        assert toy.allocate(tmp_path / name).to_polars().equals(expected), name
+    assert toy.allocate(str(TOY / "votes.csv")).to_polars().equals(expected)
+
+
+def test_spanish_thousands_separators(toy: RuleSet, tmp_path: Path) -> None:
+    rows = [r.replace(",1000", ",1.000") for r in ROWS]
+    rows[0] = "state-list,S1,L,P,P,Left,1.500"
+    path = tmp_path / "votes.csv"
+    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    with pytest.raises(InvalidVotesError, match=r"line 2, column 'votes': '1\.500' .*--thousands \."):
+        toy.allocate(path)
+    res = toy.allocate(path, thousands=".")
+    assert res.tier("state-list").district("S1").votes["L"] == 1600
+
+
+def test_other_columns_are_kept_and_ignored(toy: RuleSet) -> None:
+    frame = pl.read_csv(TOY / "votes.csv").with_columns(pl.lit("synthetic").alias("basis"),
+                                                         pl.lit("test").alias("source"))
+    assert toy.allocate(frame).to_polars().equals(toy.allocate().to_polars())
