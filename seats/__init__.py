@@ -18,6 +18,7 @@ from seats.errors import (
     VoteTableError,
 )
 from seats.methods import REGISTRY, MethodSpec, apportion, resolve
+from seats.methods.biproportional import BiproportionalAllocation, biproportional
 from seats.results import Allocation, TieEvent
 from seats.rules import ElectionResult, RuleSet, available_rulesets, load_ruleset
 
@@ -26,6 +27,7 @@ __version__ = "0.1.0"
 __all__ = [
     "REGISTRY",
     "Allocation",
+    "BiproportionalAllocation",
     "ElectionResult",
     "InputFileError",
     "InvalidSeatsError",
@@ -43,6 +45,7 @@ __all__ = [
     "apportion",
     "available_rulesets",
     "batch",
+    "biproportional",
     "load_ruleset",
     "resolve",
 ]
