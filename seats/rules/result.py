@@ -47,7 +47,25 @@ class DistrictResult:
 
     @property
     def ties(self) -> tuple[TieEvent, ...]:
+        """Ties that decided a seat in this district (empty for seats given as results)."""
         return self.allocation.ties if self.allocation is not None else ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data: tier, district, magnitude, votes and seats per option, exclusions, note, ties.
+
+        >>> DistrictResult("list", "N", 2, {"A": 5, "B": 3}, {"A": 1, "B": 1}, None).to_dict()["seats"]
+        {'A': 1, 'B': 1}
+        """
+        return {
+            "tier": self.tier,
+            "district": self.district,
+            "magnitude": self.magnitude,
+            "votes": dict(self.votes),
+            "seats": dict(self.seats),
+            "excluded": list(self.excluded),
+            "note": self.note,
+            "ties": [e.to_dict() for e in self.ties],
+        }
 
 
 _LONG = {"tier": pl.Utf8, "district": pl.Utf8, "option": pl.Utf8, "party": pl.Utf8, "alliance": pl.Utf8,
@@ -116,8 +134,18 @@ class TierResult:
         return _long(list(self.districts), self.options)
 
     def by(self, level: str = "alliance") -> pl.DataFrame:
-        """Seats rolled up to ``alliance``, ``party``, ``option`` or ``district``."""
+        """Seats rolled up to ``alliance``, ``party``, ``option``, ``tier`` or ``district``."""
         return _by(self.to_polars(), level, [self.id], {self.id: self.tier})
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data: the tier's id, kind, method, seats, and each district's ``to_dict()``."""
+        return {
+            "tier": self.id,
+            "kind": self.tier.kind,
+            "method": self.tier.method,
+            "seats": self.total,
+            "districts": [d.to_dict() for d in self.districts],
+        }
 
 
 def _by(long: pl.DataFrame, level: str, tiers: list[str], meta: Mapping[str, Tier]) -> pl.DataFrame:
@@ -198,10 +226,12 @@ class ElectionResult:
         return "\n".join(out)
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain data (JSON-ready): the rule set, total, seed, seats by alliance, ties, and every tier."""
         return {
             "ruleset": self.ruleset.id,
             "total": self.total,
             "seed": self.seed,
             "by_alliance": self.by("alliance").to_dicts(),
             "ties": [e.to_dict() for e in self.ties],
+            "tiers": [t.to_dict() for t in self.tiers],
         }
