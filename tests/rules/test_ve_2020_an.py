@@ -175,3 +175,15 @@ def test_sainte_lague_what_if_changes_only_the_state_lists(result: ElectionResul
     sl = seats_by(what_if.tier("state-list").by("alliance"), "alliance")
     assert sum(sl.values()) == 96
     assert sl[GPP] < 87  # Sainte-Laguë's first divisor 1 then 3 is kinder to the second list than D'Hondt's 2
+
+
+def test_make_demo_command_prints_the_assembly() -> None:
+    from click.testing import CliRunner
+
+    from seats.cli import main
+
+    run = CliRunner().invoke(main, ["allocate", "ve-2020-an", "--format", "csv"])
+    assert run.exit_code == 0, run.output
+    rows = list(csv.DictReader(run.output.splitlines()))
+    by_alliance = {r["alliance"]: int(r["seats"]) for r in rows if int(r["seats"])}
+    assert by_alliance == OFFICIAL
