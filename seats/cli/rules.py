@@ -9,61 +9,89 @@ import click
 import polars as pl
 
 import seats
-from seats.cli._app import emit, main, output_options, parse_overrides
+from seats.cli._app import emit, main, output_options, parse_overrides, read_options
+from seats.errors import RuleSetError
+from seats.rules.model import RuleSet
+
+LEVELS = ("alliance", "party", "option", "tier", "district")
 
 
 @main.command("rulesets")
 @output_options
 def rulesets_cmd(fmt: str, output: Path | None) -> None:
-    """List the shipped and installed rule sets.
+    """List the shipped and installed rule sets: id, name, seats, tiers and origin.
+
+    A rule set that fails to load is reported on stderr and left out.
 
     \b
-    Example:
+    Examples:
       seats rulesets
+      seats rulesets --format csv -o rulesets.csv
     """
     rows = []
     for info in seats.available_rulesets():
-        rs = seats.load_ruleset(info.path)
-        rows.append({"id": rs.id, "name": rs.name, "seats": rs.total_seats,
+        try:
+            rs = seats.load_ruleset(info.path)
+        except RuleSetError as err:
+            click.echo(f"warning: rule set {info.id!r} ({info.origin}) does not load: {err}", err=True)
+            continue
+        rows.append({"id": info.id, "name": rs.name, "seats": rs.total_seats,
                      "tiers": ", ".join(f"{t.id} {t.seats}" for t in rs.tiers), "origin": info.origin})
-    emit(pl.DataFrame(rows), fmt, output)
+    frame = pl.DataFrame(rows, schema={"id": pl.Utf8, "name": pl.Utf8, "seats": pl.Int64, "tiers": pl.Utf8,
+                                       "origin": pl.Utf8})
+    emit(frame, fmt, output)
+
+
+def _inputs(rs: RuleSet, votes: Path | None) -> list[Path]:
+    """Every file the result is computed from: the votes, and the rule set with the tables beside it."""
+    found = [p for p in (votes, rs.default_votes if votes is None else None) if p is not None]
+    if rs.path is not None:
+        found += [p for p in sorted(rs.path.parent.iterdir()) if p.is_file()]
+    return found
 
 
 @main.command("allocate")
 @click.argument("ruleset")
 @click.option("--votes", "votes_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Vote table (default: the rule set's shipped fixture).")
-@click.option("--by", type=click.Choice(["alliance", "party", "option", "tier", "district"]),
+              help="Vote table: CSV, Parquet or JSON (default: the rule set's shipped table).")
+@click.option("--by", type=click.Choice(LEVELS),
               help="Roll seats up to this level (default: alliance, then party).")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="Override a rule-set field, e.g. tiers.state-list.method=sainte-lague (repeatable).")
 @click.option("--seed", type=int, help="Seed for tie policies that draw lots.")
-@click.option("--explain", is_flag=True, help="Print every district's step table.")
+@click.option("--explain", is_flag=True, help="Print every district's step table instead.")
+@read_options
 @output_options
 def allocate_cmd(ruleset: str, votes_path: Path | None, by: str | None, sets: Sequence[str], seed: int | None,
-                 explain: bool, fmt: str, output: Path | None) -> None:
-    """Recompute a whole election under RULESET (an id from 'seats rulesets' or a path).
+                 explain: bool, thousands: str | None, decimal_comma: bool, fmt: str,
+                 output: Path | None) -> None:
+    """Recompute a whole election under RULESET (an id from 'seats rulesets', or a path).
+
+    Without --by, the table shows seats by alliance and then by party, with one
+    column per tier; --by tier|district|option gives other roll-ups.
 
     \b
     Examples:
       seats allocate ve-2020-an
       seats allocate ve-2020-an --by tier
-      seats allocate ve-2020-an --set tiers.state-list.method=sainte-lague --set tiers.national-list.method=hare
+      seats allocate ve-2020-an --set tiers.state-list.method=sainte-lague --format csv -o sl.csv
+      seats allocate my-rules/ruleset.toml --votes votes.parquet --by district --explain
     """
+    if explain and output is not None:
+        raise click.UsageError("--explain prints the steps; redirect them to a file instead of --output")
     rs = seats.load_ruleset(ruleset, overrides=parse_overrides(sets))
-    result = rs.allocate(votes_path, seed=seed)
+    result = rs.allocate(votes_path, seed=seed, thousands=thousands, decimal_comma=decimal_comma)
     for event in result.ties:
         click.echo(f"note: {event.describe()}", err=True)
     if explain:
         click.echo(result.explain())
         return
-    inputs = [p for p in (votes_path, rs.path, rs.default_votes) if p is not None]
     if by is None and fmt == "table" and output is None:
-        click.echo(f"{rs.name} ({rs.id}): {result.total} seats")
         from seats.io import format_table
 
+        click.echo(f"{rs.name} ({rs.id}): {result.total} seats")
         click.echo(format_table(result.by("alliance")))
         click.echo("")
         click.echo(format_table(result.by("party")))
         return
-    emit(result.by(by or "alliance"), fmt, output, inputs=inputs)
+    emit(result.by(by or "alliance"), fmt, output, inputs=_inputs(rs, votes_path))
