@@ -1,0 +1,656 @@
+"""Seat margins: for every seat, the exact smallest number of votes that would have moved it.
+
+For each option that holds seats in an allocation (a :func:`seats.apportion`
+result, or every district of a whole :class:`~seats.rules.ElectionResult`),
+three whole numbers are reported, each for the option's *marginal* seat (the
+seat it would lose first; its other seats need strictly more votes):
+
+``lose``
+    the fewest votes the holder could lose (every other count unchanged) for
+    the seat to go elsewhere; ``lose_to`` names who takes it;
+``gain``
+    the fewest votes the *challenger* (the best runner-up: the option that
+    needs the fewest extra votes) would have to gain to take it;
+``transfer``
+    the fewest votes moved from the holder to that challenger (one vote moved
+    changes both counts).
+
+**What "moves the seat" means.** Apply the shift to the votes and apportion
+again with the same method, house size, threshold, seat bounds and prior
+seats. The seat has moved when the holder ends with fewer seats than it had
+and (for ``gain`` and ``transfer``) the challenger with more. **Ties.** A shift
+that makes the holder and the challenger exactly equal for the contested seat
+(under the default ``ties="error"`` policy, apportioning again raises
+:class:`~seats.errors.TieError` naming both) already counts: the number
+reported is that *tie point*, the matching ``*_tie`` flag is true, and the
+strict flip is one vote later. A tie that does not involve both is settled
+against the move (the holder listed first, the challenger last, ``ties="order"``).
+So ``x`` moves the seat (or ties it) and ``x - 1`` does not. ``None`` means no
+shift moves it (e.g. a block-vote winner who is not the weakest cannot lose
+its seat to a single rival's gains: that rival takes the weakest winner's seat).
+
+**How it is computed.** Never vote by vote. The break-even point is computed
+from the quotients (divisor methods: the holder's last quotient against the
+runner-up's next, counting the seats a challenger must take on the way;
+largest remainders: shares of the quota and the remainder cut-off; plurality:
+the difference to the first loser), then checked by apportioning again at the
+estimate and next to it; where the estimate is off (thresholds, seat bounds,
+the quota moving with the total) a galloping search and a bisection settle the
+exact boundary, so a result costs a handful of apportionments. Seat counts are
+monotone in the shift for divisor methods and the plurality family (population
+monotonicity), so the bisection finds the smallest shift. Largest-remainder
+methods are not population monotone in general (the quota moves with the
+total): a transfer keeps the total, and so the quota, fixed; the Droop quota is
+a step function of the total, so for losses and gains every stretch of
+constant quota is scanned (each is monotone) up to the answer. Whatever the
+method, ``x`` moves the seat and ``x - 1`` does not; the test suite also checks
+vote by vote, on small random elections of every family (with thresholds and
+prior seats), that no smaller shift moves it.
+
+Inside a rule set the margins are those of each district's apportionment as
+computed (:attr:`~seats.rules.DistrictResult.allocation`): options excluded by
+the rule set's threshold are not challengers, a derived tier's margins are
+shifts in its summed votes, and after a ``subtract`` link they are margins of
+the entitlement. Reserved seats have no allocation and no margins.
+
+Examples
+--------
+>>> import seats
+>>> a = seats.apportion({"A": 100_000, "B": 80_000, "C": 30_000, "D": 20_000}, 8, method="dhondt")
+>>> m = seat_margins(a)
+>>> c = m.for_holder("C")[0]
+>>> c.challenger, c.lose, c.gain, c.transfer
+('B', 10000, 70000, 8000)
+>>> c.transfer_tie     # C 22000/1 = B 88000/4 ties for the 8th seat; 8001 votes flip it
+True
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from seats.errors import SeatsError, TieError
+from seats.results import Allocation, DivisorCertificate, PluralityCertificate, QuotaCertificate
+
+if TYPE_CHECKING:  # pragma: no cover
+    import polars as pl
+
+    from seats.rules.result import ElectionResult
+
+__all__ = ["Margins", "SeatMargin", "allocation_margins", "seat_margins"]
+
+_COLUMNS = ("tier", "district", "holder", "seats", "challenger", "lose", "lose_to", "gain", "transfer",
+            "smallest", "lose_tie", "gain_tie", "transfer_tie")
+
+
+@dataclass(frozen=True, slots=True)
+class SeatMargin:
+    """How many votes would have moved one option's marginal seat, and to whom.
+
+    Attributes
+    ----------
+    tier, district:
+        Where the seat is (``None`` for a single allocation).
+    holder:
+        The option holding the seat; ``seats`` is how many seats it holds there.
+    challenger:
+        The best runner-up: the option that needs the fewest extra votes
+        (``gain``) to take the seat; when no gain can take it, the option that
+        takes it with the fewest votes moved. ``None`` when nobody can.
+    lose, lose_to:
+        Fewest votes the holder could lose for the seat to go elsewhere, and
+        who takes it then (several names at a tie).
+    gain:
+        Fewest votes the challenger must gain to take the seat.
+    transfer:
+        Fewest votes moved from the holder to the challenger that move the seat.
+    lose_tie, gain_tie, transfer_tie:
+        True when that shift makes an exact tie for the seat (the strict flip
+        is one vote later).
+    """
+
+    tier: str | None
+    district: str | None
+    holder: str
+    seats: int
+    challenger: str | None
+    lose: int | None
+    lose_to: tuple[str, ...]
+    gain: int | None
+    transfer: int | None
+    lose_tie: bool = False
+    gain_tie: bool = False
+    transfer_tie: bool = False
+
+    @property
+    def smallest(self) -> int | None:
+        """The fewest votes of the three ways (``None`` when none moves the seat)."""
+        found = [x for x in (self.lose, self.gain, self.transfer) if x is not None]
+        return min(found) if found else None
+
+    def describe(self) -> str:
+        """One line for people.
+
+        >>> import seats
+        >>> m = seat_margins(seats.apportion({"A": 60, "B": 45}, 1, method="plurality"))
+        >>> m.margins[0].describe()
+        'A (1 seat): transfer 8 votes to B (strict), B gains 15 (tie), A loses 15 (tie, to B)'
+        """
+        where = "/".join(x for x in (self.tier, self.district) if x)
+        head = f"{where}: " if where else ""
+        label = "seat" if self.seats == 1 else "seats"
+
+        def flag(tie: bool) -> str:
+            return "tie" if tie else "strict"
+
+        parts = []
+        if self.challenger is not None and self.transfer is not None:
+            parts.append(f"transfer {self.transfer} votes to {self.challenger} ({flag(self.transfer_tie)})")
+        if self.challenger is not None and self.gain is not None:
+            parts.append(f"{self.challenger} gains {self.gain} ({flag(self.gain_tie)})")
+        if self.lose is not None:
+            to = ", ".join(self.lose_to)
+            parts.append(f"{self.holder} loses {self.lose} ({flag(self.lose_tie)}, to {to})")
+        body = ", ".join(parts) or "no shift of votes moves this seat"
+        return f"{head}{self.holder} ({self.seats} {label}): {body}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tier": self.tier,
+            "district": self.district,
+            "holder": self.holder,
+            "seats": self.seats,
+            "challenger": self.challenger,
+            "lose": self.lose,
+            "lose_to": ", ".join(self.lose_to) or None,
+            "gain": self.gain,
+            "transfer": self.transfer,
+            "smallest": self.smallest,
+            "lose_tie": self.lose_tie,
+            "gain_tie": self.gain_tie,
+            "transfer_tie": self.transfer_tie,
+        }
+
+    def to_polars(self) -> pl.DataFrame:
+        """One row, the columns of :meth:`Margins.to_polars`."""
+        return _frame([self])
+
+
+def _frame(rows: Iterable[SeatMargin]) -> pl.DataFrame:
+    import polars as pl
+
+    data: dict[str, list[Any]] = {k: [] for k in _COLUMNS}
+    for m in rows:
+        d = m.to_dict()
+        for k in _COLUMNS:
+            data[k].append(d[k])
+    schema = {
+        "tier": pl.Utf8, "district": pl.Utf8, "holder": pl.Utf8, "seats": pl.Int64, "challenger": pl.Utf8,
+        "lose": pl.Int64, "lose_to": pl.Utf8, "gain": pl.Int64, "transfer": pl.Int64, "smallest": pl.Int64,
+        "lose_tie": pl.Boolean, "gain_tie": pl.Boolean, "transfer_tie": pl.Boolean,
+    }
+    return pl.DataFrame(data, schema=schema)
+
+
+def _fragility(m: SeatMargin) -> tuple[float, float, float, str, str, str]:
+    inf = math.inf
+    small = m.smallest
+    return (
+        inf if small is None else small,
+        inf if m.transfer is None else m.transfer,
+        inf if m.gain is None else m.gain,
+        m.tier or "",
+        m.district or "",
+        m.holder,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Margins:
+    """Every seat-holding option's margin, district by district (in allocation order)."""
+
+    margins: tuple[SeatMargin, ...]
+
+    def __len__(self) -> int:
+        return len(self.margins)
+
+    def most_fragile(self, n: int | None = 10) -> tuple[SeatMargin, ...]:
+        """The ``n`` most fragile seats: fewest votes (any of the three ways) first.
+
+        Ties in that number are ordered by ``transfer``, ``gain``, then tier,
+        district and holder, so the order is deterministic.
+
+        >>> import seats
+        >>> a = seats.apportion({"A": 100_000, "B": 80_000, "C": 30_000, "D": 20_000}, 8)
+        >>> [(m.holder, m.smallest) for m in seat_margins(a).most_fragile(2)]
+        [('A', 4000), ('C', 8000)]
+        """
+        ordered = tuple(sorted(self.margins, key=_fragility))
+        return ordered if n is None else ordered[:n]
+
+    def for_holder(self, holder: str) -> tuple[SeatMargin, ...]:
+        """The margins of one option's seats (one per district where it holds seats)."""
+        return tuple(m for m in self.margins if m.holder == holder)
+
+    def district(self, district: str, tier: str | None = None) -> tuple[SeatMargin, ...]:
+        """The margins in one district (of one tier, when given)."""
+        return tuple(m for m in self.margins if m.district == district and (tier is None or m.tier == tier))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"margins": [m.to_dict() for m in self.margins]}
+
+    def to_polars(self, *, fragile_first: bool = False) -> pl.DataFrame:
+        """One row per seat-holding option per district: tier, district, holder, seats,
+        challenger, lose, lose_to, gain, transfer, smallest and the three tie flags."""
+        return _frame(self.most_fragile(None) if fragile_first else self.margins)
+
+
+# ------------------------------------------------------------------ re-apportioning
+
+Runner = Callable[[tuple[str, ...], tuple[int, ...], str], Allocation]
+
+
+def _runner(alloc: Allocation, options: Mapping[str, Any]) -> Runner:
+    """Apportion again exactly as ``alloc`` was (method, house, threshold, bounds, prior seats)."""
+    cert = alloc.certificate
+    house = alloc.house_size
+    extra = dict(options)
+    if isinstance(cert, DivisorCertificate):
+        from seats.methods.divisor import divisor_method
+
+        if cert.prior and "prior_seats" not in extra:
+            extra["prior_seats"] = dict(cert.prior)
+        if cert.bounds and "min_seats" not in extra and "max_seats" not in extra:
+            extra["min_seats"] = {p: lo for p, (lo, _) in cert.bounds.items()}
+            extra["max_seats"] = {p: hi for p, (_, hi) in cert.bounds.items() if hi is not None}
+        fn: Callable[..., Allocation] = functools.partial(
+            divisor_method, signpost=cert.signpost, method_id=alloc.method
+        )
+    else:
+        from seats.methods.registry import resolve
+
+        fn = resolve(alloc.method)
+    threshold = alloc.threshold
+
+    def run(parties: tuple[str, ...], votes: tuple[int, ...], ties: str) -> Allocation:
+        kw = dict(extra)
+        if "prior_seats" in kw:
+            kw["prior_seats"] = {p: n for p, n in kw["prior_seats"].items() if p in parties}
+        return fn(parties, votes, house, threshold=threshold, ties=ties, **kw)
+
+    return run
+
+
+@dataclass(frozen=True, slots=True)
+class _Probe:
+    reached: bool
+    tie: bool
+    gainers: tuple[str, ...]
+
+
+class _Pair:
+    """Evaluates "has the seat moved?" for one holder, one challenger and one kind of shift."""
+
+    def __init__(self, run: Runner, alloc: Allocation, holder: str, challenger: str | None,
+                 kind: str) -> None:
+        self.run = run
+        self.parties = alloc.parties
+        self.base = alloc.votes_by_party
+        self.seats = dict(alloc.seats)
+        self.h = holder
+        self.c = challenger
+        self.kind = kind
+        self.cache: dict[int, _Probe] = {}
+
+    def votes(self, x: int) -> dict[str, int]:
+        v = dict(self.base)
+        if self.kind in ("lose", "transfer"):
+            v[self.h] -= x
+        if self.kind in ("gain", "transfer"):
+            assert self.c is not None
+            v[self.c] += x
+        return v
+
+    def __call__(self, x: int) -> _Probe:
+        found = self.cache.get(x)
+        if found is None:
+            found = self.cache[x] = self._probe(x)
+        return found
+
+    def _probe(self, x: int) -> _Probe:
+        v = self.votes(x)
+        h, c = self.h, self.c
+        try:
+            a = self.run(self.parties, tuple(v[p] for p in self.parties), "error")
+        except TieError as err:
+            ev = err.event
+            if ev is not None and h in ev.tied and (c is None or c in ev.tied):
+                return _Probe(True, True, tuple(p for p in ev.tied if p != h))
+            # a tie elsewhere: settle it against the move (holder first, challenger last)
+            order = [h, *(p for p in self.parties if p not in (h, c))] + ([c] if c is not None else [])
+            try:
+                a = self.run(tuple(order), tuple(v[p] for p in order), "order")
+            except SeatsError:
+                return _Probe(False, False, ())
+        except SeatsError:
+            return _Probe(False, False, ())
+        lost = a.seats[h] < self.seats[h]
+        gainers = tuple(p for p in self.parties if a.seats[p] > self.seats[p])
+        if c is None:
+            return _Probe(lost, False, gainers)
+        return _Probe(lost and a.seats[c] > self.seats[c], False, gainers)
+
+
+def _first(probe: _Pair, estimate: int, limit: int | None) -> int | None:
+    """Smallest ``x`` in ``[0, limit]`` where the seat has moved (``None``: not within the limit).
+
+    Starts at ``estimate``, gallops to a bracket ``(not moved, moved)`` and bisects it.
+    """
+    top = limit if limit is not None else max(1 << 62, estimate)
+    x = min(max(estimate, 0), top)
+    if probe(x).reached:
+        hi, step, lo = x, 1, x - 1
+        while lo >= 0 and probe(lo).reached:
+            hi = lo
+            step *= 2
+            lo = hi - step
+        lo = max(lo, -1)
+    else:
+        lo, step, hi = x, 1, x + 1
+        while hi <= top and not probe(hi).reached:
+            lo = hi
+            step *= 2
+            hi = lo + step
+        if hi > top:
+            if lo == top or not probe(top).reached:
+                return None
+            hi = top
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if probe(mid).reached:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def _step_quota(alloc: Allocation) -> bool:
+    """Whether the allocation's quota is a step function of the total (the Droop quota)."""
+    if not isinstance(alloc.certificate, QuotaCertificate):
+        return False
+    from seats.methods.largest_remainder import DROOP
+    from seats.methods.registry import REGISTRY
+
+    spec = REGISTRY.get(alloc.method)
+    quota = getattr(spec.function, "keywords", {}).get("quota") if spec is not None else None
+    return quota is DROOP
+
+
+def _first_by_segments(probe: _Pair, found: int | None, total: int, house: int, limit: int) -> int | None:
+    """The smallest shift for a Droop quota, which is constant while ``floor(V / (h + 1))`` is.
+
+    Within a stretch of constant quota one option's seats are monotone in its own votes, so
+    each stretch is decided by its last shift and bisected when that moves the seat. The
+    stretches are scanned from 0 up to ``found`` (the search's answer); past a few thousand
+    stretches the search's answer stands.
+    """
+    step = house + 1
+    sign = -1 if probe.kind == "lose" else 1
+    end_at = found if found is not None else limit + 1
+    x = 0
+    for _ in range(4096):
+        if x >= end_at:
+            return found
+        v = total + sign * x
+        end = x + (v % step if sign < 0 else step - 1 - v % step)
+        end = min(end, end_at - 1)
+        if probe(end).reached:
+            lo, hi = x - 1, end
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if probe(mid).reached:
+                    hi = mid
+                else:
+                    lo = mid
+            return hi
+        x = end + 1
+    return found
+
+
+# ------------------------------------------------------------------ estimates
+
+def _ceil(x: float) -> int:
+    if math.isnan(x) or x == -math.inf:
+        return 0
+    if x == math.inf:
+        return 1 << 40
+    return max(0, math.ceil(x))
+
+
+class _Estimator:
+    """Float break-even points from the allocation's certificate: starting points only."""
+
+    def __init__(self, alloc: Allocation) -> None:
+        self.a = alloc
+        self.v = {p: float(n) for p, n in alloc.votes_by_party.items()}
+        self.s = dict(alloc.seats)
+        self.cert = alloc.certificate
+        self.excluded = set(alloc.excluded)
+
+    def challengers(self, h: str) -> list[str]:
+        if isinstance(self.cert, PluralityCertificate):
+            return [p for p in self.a.parties if p != h and self.s[p] == 0]
+        return [p for p in self.a.parties if p != h]
+
+    # divisor methods -------------------------------------------------
+    def _d(self, s: int) -> float:
+        q = self.cert.signpost.quotient_float(1.0, s)
+        return 0.0 if q == math.inf else 1.0 / q
+
+    def _off(self, p: str) -> int:
+        prior: Mapping[str, int] = self.cert.prior
+        return prior.get(p, 0)
+
+    def _next(self, p: str) -> float:
+        if p in self.excluded:
+            return 0.0
+        return float(self.cert.signpost.quotient_float(self.v[p], self.s[p] + self._off(p)))
+
+    def _last(self, p: str) -> float:
+        return float(self.cert.signpost.quotient_float(self.v[p], self.s[p] + self._off(p) - 1))
+
+    def _rank(self, h: str, c: str) -> int:
+        """Signpost index of the challenger's seat that must beat the holder's last quotient."""
+        lh = self._last(h)
+        weaker = sum(1 for p in self.a.parties
+                     if p not in (h, c) and self.s[p] > 0 and self._last(p) < lh)
+        return self.s[c] + weaker + self._off(c)
+
+    # the three estimates ----------------------------------------------
+    def lose(self, h: str) -> int:
+        v, s = self.v, self.s
+        if isinstance(self.cert, DivisorCertificate):
+            best = max((self._next(p) for p in self.a.parties if p != h), default=0.0)
+            return _ceil(v[h] - best * self._d(s[h] + self._off(h) - 1))
+        if isinstance(self.cert, QuotaCertificate):
+            q = float(self.cert.quota)
+            cut = max((float(self.cert.remainders.get(p, 0)) for p in self.a.parties
+                       if p != h and p not in self.cert.remainder_winners), default=0.0)
+            return _ceil(v[h] - q * (s[h] - 1 + cut))
+        if isinstance(self.cert, PluralityCertificate):
+            return _ceil(v[h] - max((v[p] for p in self.challengers(h)), default=0.0))
+        return 0
+
+    def gain(self, h: str, c: str) -> int | None:
+        v, s = self.v, self.s
+        if isinstance(self.cert, DivisorCertificate):
+            return _ceil(self._last(h) * self._d(self._rank(h, c)) - v[c])
+        if isinstance(self.cert, QuotaCertificate):
+            q = float(self.cert.quota)
+            share = v[h] / q - (s[h] - 1) if q else 0.0
+            return _ceil(q * (s[c] + share) - v[c])
+        if isinstance(self.cert, PluralityCertificate):
+            weakest = min(v[p] for p in self.a.parties if s[p] > 0)
+            if v[h] > weakest or s[c] > 0:
+                return None  # the rival would take the weakest winner's seat, not this one
+            return _ceil(v[h] - v[c])
+        return 0
+
+    def transfer(self, h: str, c: str) -> int:
+        v, s = self.v, self.s
+        if isinstance(self.cert, DivisorCertificate):
+            dh, dc = self._d(s[h] + self._off(h) - 1), self._d(self._rank(h, c))
+            if dc == 0.0 or dh == 0.0:
+                return 0
+            return _ceil((v[h] / dh - v[c] / dc) / (1 / dc + 1 / dh))
+        if isinstance(self.cert, QuotaCertificate | PluralityCertificate):
+            g = self.gain(h, c)
+            return _ceil((v[h] - v[c]) / 2) if g is None else _ceil(g / 2)
+        return 0
+
+
+# ------------------------------------------------------------------ margins
+
+def allocation_margins(
+    alloc: Allocation,
+    *,
+    tier: str | None = None,
+    district: str | None = None,
+    options: Mapping[str, Any] | None = None,
+    candidates: int = 3,
+) -> tuple[SeatMargin, ...]:
+    """The margin of every seat-holding option of one allocation.
+
+    Parameters
+    ----------
+    alloc:
+        An allocation from :func:`seats.apportion` (any registered method).
+    tier, district:
+        Labels copied into the results.
+    options:
+        Method options to re-apportion with that the allocation does not record
+        (e.g. ``overflow``, or seat bounds of a largest-remainder method).
+        Threshold, divisor seat bounds and prior seats are taken from the allocation.
+    candidates:
+        How many runners-up (best estimates first) are checked exactly for the
+        smallest ``gain``.
+
+    Examples
+    --------
+    >>> import seats
+    >>> a = seats.apportion({"ana": 300, "ben": 500, "eva": 200}, 2, method="block")
+    >>> [(m.holder, m.challenger, m.lose, m.gain, m.transfer) for m in allocation_margins(a)]
+    [('ana', 'eva', 100, 100, 50), ('ben', 'eva', 300, None, 201)]
+    """
+    run = _runner(alloc, options or {})
+    est = _Estimator(alloc)
+    stepped = _step_quota(alloc) and not alloc.threshold
+    total = sum(alloc.votes)
+    out: list[SeatMargin] = []
+    for h in alloc.parties:
+        n = alloc.seats[h]
+        if n <= 0:
+            continue
+        vh = alloc.votes_by_party[h]
+        # (a) the holder loses votes
+        lose_probe = _Pair(run, alloc, h, None, "lose")
+        lose = _first(lose_probe, est.lose(h), vh)
+        if stepped:
+            lose = _first_by_segments(lose_probe, lose, total, alloc.house_size, vh)
+        lose_to: tuple[str, ...] = ()
+        lose_tie = False
+        if lose is not None:
+            p = lose_probe(lose)
+            lose_to, lose_tie = p.gainers, p.tie
+        # (b) the best runner-up gains votes
+        rivals = est.challengers(h)
+        gains: list[tuple[int, str]] = []
+        for c in rivals:
+            g = est.gain(h, c)
+            if g is not None:
+                gains.append((g, c))
+        gains.sort(key=lambda gc: (gc[0], rivals.index(gc[1])))
+        challenger: str | None = None
+        gain: int | None = None
+        gain_tie = False
+        limit = 4 * (sum(alloc.votes) + 1) * (alloc.house_size + 1 + sum(_prior(alloc).values()))
+        for g0, c in gains[:candidates]:
+            probe = _Pair(run, alloc, h, c, "gain")
+            g = _first(probe, g0, limit)
+            if stepped:
+                g = _first_by_segments(probe, g, total, alloc.house_size, limit)
+            if g is not None and (gain is None or g < gain):
+                challenger, gain, gain_tie = c, g, probe(g).tie
+        # (c) votes moved from the holder to the challenger
+        transfer: int | None = None
+        transfer_tie = False
+        if challenger is not None:
+            tprobe = _Pair(run, alloc, h, challenger, "transfer")
+            transfer = _first(tprobe, est.transfer(h, challenger), vh)
+            if transfer is not None:
+                transfer_tie = tprobe(transfer).tie
+        else:
+            ranked = sorted(rivals, key=lambda c: (est.transfer(h, c), rivals.index(c)))
+            for c in ranked[:candidates]:
+                tprobe = _Pair(run, alloc, h, c, "transfer")
+                t = _first(tprobe, est.transfer(h, c), vh)
+                if t is not None and (transfer is None or t < transfer):
+                    challenger, transfer, transfer_tie = c, t, tprobe(t).tie
+        out.append(SeatMargin(tier, district, h, n, challenger, lose, lose_to, gain, transfer,
+                              lose_tie, gain_tie, transfer_tie))
+    return tuple(out)
+
+
+def _prior(alloc: Allocation) -> Mapping[str, int]:
+    cert = alloc.certificate
+    return cert.prior if isinstance(cert, DivisorCertificate) else {}
+
+
+def seat_margins(
+    result: Allocation | ElectionResult,
+    *,
+    tiers: Iterable[str] | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> Margins:
+    """Seat margins of an allocation, or of every district of a whole election.
+
+    Parameters
+    ----------
+    result:
+        A :func:`seats.apportion` result, or a rule set's
+        :class:`~seats.rules.ElectionResult` (every district of every tier with
+        an allocation; reserved seats have none).
+    tiers:
+        Only these tiers of an election (default: all).
+    options:
+        Extra method options for a single allocation (see :func:`allocation_margins`).
+
+    Examples
+    --------
+    >>> import seats
+    >>> a = seats.apportion({"A": 100_000, "B": 80_000, "C": 30_000, "D": 20_000}, 8, method="hare")
+    >>> [(m.holder, m.challenger, m.transfer) for m in seat_margins(a).margins]
+    [('A', 'D', 25625), ('B', 'A', 4375), ('C', 'D', 22501), ('D', 'B', None)]
+    """
+    if isinstance(result, Allocation):
+        return Margins(allocation_margins(result, options=options))
+    wanted = None if tiers is None else set(tiers)
+    if wanted is not None:
+        known = {t.id for t in result.tiers}
+        unknown = sorted(wanted - known)
+        if unknown:
+            raise SeatsError(f"no tier {unknown[0]!r}; tiers: {', '.join(sorted(known))}")
+    rows: list[SeatMargin] = []
+    for t in result.tiers:
+        if wanted is not None and t.id not in wanted:
+            continue
+        for d in t.districts:
+            if d.allocation is None or d.allocation.house_size == 0:
+                continue
+            rows.extend(allocation_margins(d.allocation, tier=t.id, district=d.district,
+                                           options=t.tier.options))
+    return Margins(tuple(rows))
