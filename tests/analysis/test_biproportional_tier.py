@@ -1,4 +1,4 @@
-"""The biproportional counterfactual for a rule-set tier (seats/analysis/biproportional.py)."""
+"""The biproportional counterfactual for a rule-set tier (seats/analysis/biproportional_tier.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 import seats
-from seats.analysis.biproportional import biproportional_tier
+from seats.analysis.biproportional_tier import biproportional_tier
 
 VOTES_2020 = Path(__file__).resolve().parents[2] / "fixtures" / "ve-2020-an" / "votes.csv"
 

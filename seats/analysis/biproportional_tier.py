@@ -14,7 +14,7 @@ reading.
 Examples
 --------
 >>> import seats
->>> from seats.analysis.biproportional import biproportional_tier
+>>> from seats.analysis.biproportional_tier import biproportional_tier
 >>> bt = biproportional_tier(seats.load_ruleset("ve-2020-an"), "state-list")
 >>> bt.allocation.house_size, bt.allocation.verify()
 (96, True)
