@@ -52,12 +52,20 @@ def apportion_cmd(votes: Path, method: str, house: int, threshold: str | None, t
     from seats.io import read_party_votes
 
     table = read_party_votes(votes, thousands=thousands, decimal_comma=decimal_comma)
+    if ties == "lot" and seed is None:  # one seed for the whole run, recorded below so it can be replayed
+        import random
+
+        seed = random.SystemRandom().randrange(2**32)
     alloc = seats.apportion(table, house, method=method, threshold=threshold, ties=ties, seed=seed)
     for event in alloc.ties:
         click.echo(f"note: {event.describe()}", err=True)
     if explain:
         click.echo(alloc.explain())
         return
-    emit(alloc.to_polars(), fmt, output, inputs=[votes],
-         title=f"{alloc.method}, {alloc.house_size} seats: {alloc.certificate.describe()}")
+    frame = alloc.to_polars()
+    if ties == "lot":  # anything drawn by lot carries its seed in every output format
+        frame = frame.with_columns(pl.lit(seed, dtype=pl.Int64).alias("seed"))
+    lot = f" (ties by lot, seed {seed})" if ties == "lot" else ""
+    emit(frame, fmt, output, inputs=[votes],
+         title=f"{alloc.method}, {alloc.house_size} seats{lot}: {alloc.certificate.describe()}")
 
