@@ -63,7 +63,13 @@ class BiproportionalTier:
     options: Mapping[str, tuple[str, str]]
 
     def to_polars(self) -> pl.DataFrame:
-        """One row per (district, option): votes, actual seats, biproportional seats, change."""
+        """One row per (district, option): votes, actual seats, biproportional seats, change.
+
+        >>> import seats
+        >>> bt = biproportional_tier(seats.load_ruleset("ve-2020-an"), "state-list")
+        >>> bt.to_polars().columns[-3:]
+        ['actual', 'biproportional', 'change']
+        """
         a = self.allocation
         rows: dict[str, list[Any]] = {k: [] for k in ("district", "option", "party", "alliance", "votes",
                                                       "actual", "biproportional")}
@@ -86,6 +92,11 @@ class BiproportionalTier:
         """Seats per ``alliance``, ``party``, ``option`` or ``district``: actual, biproportional, change.
 
         Sorted by biproportional seats (most first), then name.
+
+        >>> import seats
+        >>> bt = biproportional_tier(seats.load_ruleset("ve-2020-an"), "state-list")
+        >>> int(bt.by("district")["change"].abs().sum())   # every state keeps its magnitude
+        0
         """
         if level not in _LEVELS:
             raise SeatsError(f"unknown level {level!r}; choose one of {', '.join(_LEVELS)}")
@@ -97,7 +108,13 @@ class BiproportionalTier:
         )
 
     def changes(self) -> pl.DataFrame:
-        """Only the (district, option) cells whose seats differ."""
+        """Only the (district, option) cells whose seats differ.
+
+        >>> import seats
+        >>> bt = biproportional_tier(seats.load_ruleset("ve-2020-an"), "state-list")
+        >>> int(bt.changes()["change"].sum())
+        0
+        """
         return self.to_polars().filter(pl.col("change") != 0)
 
 

@@ -121,11 +121,22 @@ class BiproportionalAllocation:
 
     @property
     def house_size(self) -> int:
-        """All seats (the sum of the district magnitudes)."""
+        """All seats (the sum of the district magnitudes).
+
+        >>> import seats
+        >>> seats.biproportional({"X": {"A": 3, "B": 1}, "Y": {"A": 1, "B": 1}}, {"X": 4, "Y": 2}).house_size
+        6
+        """
         return sum(self.district_seats.values())
 
     def quotient(self, district: str, party: str) -> Fraction:
-        """``votes / (D_district * d_party)`` exactly (its square when :attr:`squared`)."""
+        """``votes / (D_district * d_party)`` exactly (its square when :attr:`squared`).
+
+        >>> import seats
+        >>> votes = {"North": {"A": 6100, "B": 2900, "C": 1000}, "South": {"A": 1900, "B": 5200, "C": 2900}}
+        >>> seats.biproportional(votes, {"North": 5, "South": 5}).quotient("North", "C")
+        Fraction(125, 249)
+        """
         p = 2 if self.squared else 1
         v = self.votes[district][party]
         return Fraction(v**p) / (self.district_divisors[district] * self.party_divisors[party])
@@ -134,7 +145,14 @@ class BiproportionalAllocation:
         """Every way the certificate fails to reproduce the seats (empty when it holds).
 
         Checks each cell's rounding against the signposts ``d(s - 1) <= q <= d(s)``
-        (exactly, with cross-multiplication), each district's and each party's sum.
+        (exactly), each district's and each party's sum.
+
+        >>> import dataclasses, seats
+        >>> a = seats.biproportional({"X": {"A": 3, "B": 1}}, {"X": 4})
+        >>> a.problems()
+        []
+        >>> dataclasses.replace(a, party_seats={"A": 2, "B": 2}).problems()
+        ['party A: 3 seats, total 2', 'party B: 1 seats, total 2']
         """
         sp = self.signpost
         out: list[str] = []
@@ -167,6 +185,12 @@ class BiproportionalAllocation:
         return not self.problems()
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain data (divisors as exact fraction strings), e.g. for JSON.
+
+        >>> import seats
+        >>> seats.biproportional({"X": {"A": 3, "B": 1}}, {"X": 4}).to_dict()["seats"]
+        {'X': {'A': 3, 'B': 1}}
+        """
         return {
             "method": self.method,
             "kind": "biproportional",
