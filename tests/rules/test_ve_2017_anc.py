@@ -99,6 +99,20 @@ def test_the_announced_rule_set_reads_the_enacted_municipality_tables() -> None:
         assert announced().tier(tier).districts == enacted().tier(tier).districts
 
 
+def test_the_shared_tables_resolve_in_the_installed_layout(tmp_path: Path) -> None:
+    # pyproject ships rulesets/ as seats._rulesets with package data "*/*.toml", "*/*.csv", "*/*.md":
+    # copy exactly those files and load the announced rule set from the copy.
+    for folder in (ENACTED_DIR, ANNOUNCED_DIR):
+        target = tmp_path / "_rulesets" / folder.name
+        target.mkdir(parents=True)
+        for pattern in ("*.toml", "*.csv", "*.md"):
+            for f in folder.glob(pattern):
+                (target / f.name).write_bytes(f.read_bytes())
+    rs = seats.load_ruleset(tmp_path / "_rulesets" / "ve-2017-anc-announced")
+    assert rs.tier("territorial-nominal").districts == enacted().tier("territorial-nominal").districts
+    assert rs.total_seats == 545
+
+
 def test_every_municipality_exactly_once_with_ascii_ids() -> None:
     municipalities = read(REFERENCE / "municipalities.csv")
     assert len(municipalities) == 335
