@@ -15,9 +15,12 @@ from collections import Counter
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import seats
 from seats.cli import main
@@ -371,6 +374,40 @@ def test_sainte_lague_override_changes_only_the_list_tier() -> None:
 def test_block_and_sntv_count_the_same() -> None:
     block = seats.load_ruleset("ve-2017-anc", overrides={"tiers.sectoral.method": "block"}).allocate()
     assert block.tier("sectoral").to_polars().equals(enacted_result().tier("sectoral").to_polars())
+
+
+@settings(max_examples=4)
+@given(seed=st.integers(0, 2**32 - 1), which=st.sampled_from(["enacted", "announced"]))
+def test_random_vote_tables_fill_every_tier_and_a_card_split_changes_nothing(seed: int, which: str) -> None:
+    rs = enacted() if which == "enacted" else announced()
+    name = "votes.csv" if which == "enacted" else "votes-announced.csv"
+    rng = np.random.default_rng(seed)
+    frame = pl.read_csv(FIXTURE / name)
+    frame = frame.with_columns(
+        pl.Series("votes", rng.integers(1, 200_000, frame.height)), pl.lit("main").alias("card")
+    )
+    lot = seats.load_ruleset(rs.path or rs.id, overrides={"ties": "lot"})
+    res = lot.allocate(frame, seed=seed)
+    assert res.total == 545
+    for tier_result in res.tiers:
+        assert tier_result.total == rs.tier(tier_result.id).seats
+    row = int(rng.integers(0, frame.height))
+    moved = int(rng.integers(0, int(frame["votes"][row]) + 1))
+    split = pl.concat(
+        [
+            frame.with_columns(
+                pl.when(pl.int_range(pl.len()) == row)
+                .then(pl.col("votes") - moved)
+                .otherwise(pl.col("votes"))
+                .alias("votes")
+            ),
+            frame.slice(row, 1).with_columns(
+                pl.lit(moved, dtype=pl.Int64).alias("votes"), pl.lit("other").alias("card")
+            ),
+        ]
+    )
+    again = lot.allocate(split, seed=seed)
+    assert again.to_polars().equals(res.to_polars())
 
 
 # --- command line -------------------------------------------------------------------------------------------
