@@ -354,6 +354,11 @@ def _tier(raw: Mapping[str, Any], base: Path, where: str) -> Tier:
             if given.get(d.id, 0) != d.seats:
                 raise RuleSetError(f"{here}: results give {given.get(d.id, 0)} seats in {d.id!r}, "
                                    f"which elects {d.seats}")
+    if method == "plurality" and not results:
+        for d in districts:
+            if d.seats > 1:
+                raise RuleSetError(f"{here} field 'method': plurality fills one seat, but district {d.id!r} "
+                                   f"elects {d.seats}; use 'block', 'limited' or 'sntv'")
     options = raw.get("options", {})
     if not isinstance(options, dict):
         raise RuleSetError(f"{here} field 'options': must be a table of method options")

@@ -496,3 +496,115 @@ def test_every_shipped_rule_set_allocates_exactly_its_seats(info: seats.rules.Ru
         assert t.total == t.tier.seats, t.id
         for d in t.districts:
             assert sum(d.seats.values()) == d.magnitude, (t.id, d.district)
+
+
+# ---------------------------------------------------------------- properties over random vote tables
+
+
+PARTIES = ("P0", "P1", "P2", "P3", "P4")
+
+
+def random_votes(rs: RuleSet, seed: int) -> pl.DataFrame:
+    """A random, complete vote table for ``rs``: lists keep one id everywhere, candidates are per district,
+    every option is backed by one or two cards; vote counts are large, so exact ties are rare."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    columns = ("tier", "district", "option", "card", "party", "alliance", "votes")
+    rows: dict[str, list[Any]] = {c: [] for c in columns}
+    for tier in rs.tiers:
+        if not tier.has_votes:
+            continue
+        for d in tier.districts:
+            if d.seats == 0:
+                continue
+            lists = tier.kind in ("list",)
+            count = int(rng.integers(2, 6)) if lists else d.seats + int(rng.integers(1, 3))
+            for i in range(count):
+                party = PARTIES[i % len(PARTIES)] if lists else PARTIES[int(rng.integers(0, len(PARTIES)))]
+                option = f"list-{party}-{i // len(PARTIES)}" if lists else f"{tier.id}/{d.id}/{i}"
+                for card in range(int(rng.integers(1, 3))):
+                    rows["tier"].append(tier.id)
+                    rows["district"].append(d.id)
+                    rows["option"].append(option)
+                    rows["card"].append(f"card-{party}-{card}")
+                    rows["party"].append(party)
+                    rows["alliance"].append("A" if party in ("P0", "P1") else party)
+                    rows["votes"].append(int(rng.integers(1, 1_000_000)))
+    return pl.DataFrame(rows)
+
+
+def split_one_card(frame: pl.DataFrame, seed: int) -> pl.DataFrame:
+    """Move part of one row's votes to a new card backing the same option."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    i = int(rng.integers(0, frame.height))
+    row = frame.row(i, named=True)
+    moved = int(rng.integers(0, row["votes"] + 1))
+    here = pl.int_range(pl.len()) == i
+    kept = pl.when(here).then(pl.col("votes") - moved).otherwise(pl.col("votes"))
+    frame = frame.with_columns(kept.alias("votes"))
+    extra = pl.DataFrame([{**row, "card": row["card"] + "-split", "votes": moved}], schema=frame.schema)
+    return pl.concat([frame, extra])
+
+
+def tier_tables(res: ElectionResult) -> dict[str, pl.DataFrame]:
+    return {t.id: t.to_polars() for t in res.tiers}
+
+
+PROPERTY_RULESETS = [str(TOY), *(info.id for info in seats.available_rulesets())]
+
+
+@pytest.mark.parametrize("ref", PROPERTY_RULESETS)
+def test_random_tables_fill_every_seat_and_cards_do_not_matter(ref: str) -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    rs = load_ruleset(ref, overrides={"ties": "order"})
+    parallel = all(link.kind == "parallel" for link in rs.links)
+
+    @settings(max_examples=5 if ref != str(TOY) else 20, database=None)
+    @given(st.integers(0, 2**32 - 1))
+    def check(seed: int) -> None:
+        votes = random_votes(rs, seed)
+        res = rs.allocate(votes)
+        assert res.total == rs.total_seats
+        for t in res.tiers:
+            assert t.total == t.tier.seats, t.id
+            for d in t.districts:
+                assert sum(d.seats.values()) == d.magnitude, (t.id, d.district)
+        # splitting one card's votes between two cards that back the same option changes nothing
+        assert rs.allocate(split_one_card(votes, seed)).to_polars().equals(res.to_polars())
+        if parallel:
+            # the parallel link never moves seats between tiers: new votes in one tier change no other tier
+            first = next(t for t in rs.tiers if t.has_votes)
+            dependents = {t.id for t in rs.tiers if t.source == first.id}
+            scaled = votes.with_columns(
+                pl.when(pl.col("tier") == first.id).then(pl.col("votes") * 3 + 1).otherwise(pl.col("votes")))
+            again = tier_tables(rs.allocate(scaled))
+            for tier_id, frame in tier_tables(res).items():
+                if tier_id != first.id and tier_id not in dependents:
+                    assert again[tier_id].equals(frame), tier_id
+
+    check()
+
+
+@pytest.mark.parametrize("ref", PROPERTY_RULESETS)
+def test_overriding_a_method_changes_only_that_tier(ref: str) -> None:
+    rs = load_ruleset(ref, overrides={"ties": "order"})
+    if any(link.kind != "parallel" for link in rs.links):
+        pytest.skip(reason=f"{ref}: linked tiers depend on each other's seats")
+    votes = random_votes(rs, 20261125)
+    base = tier_tables(rs.allocate(votes))
+    for tier in rs.tiers:
+        if not tier.has_votes and tier.kind != "derived":
+            continue
+        other = "sainte-lague" if tier.method != "sainte-lague" else "dhondt"
+        if seats.resolve(tier.method).family == "plurality":
+            other = "sntv" if tier.method != "sntv" else "block"
+        changed = tier_tables(load_ruleset(ref, overrides={"ties": "order",
+                                                           f"tiers.{tier.id}.method": other}).allocate(votes))
+        for tier_id, frame in base.items():
+            if tier_id != tier.id:
+                assert changed[tier_id].equals(frame), (tier.id, tier_id)

@@ -181,6 +181,9 @@ def test_override_values_are_validated_like_the_file() -> None:
          r"tier 'nominal': the district magnitudes add up to 4, not the declared seats = 5"),
         ('method = "dhondt"\nseats = 5', 'method = "dhont"\nseats = 5',
          r"tier 'state-list' field 'method': .*'dhont'.*did you mean 'dhondt'"),
+        ('method = "block"\nseats = 4', 'method = "plurality"\nseats = 4',
+         r"tier 'nominal' field 'method': plurality fills one seat, but district 'S1-1' elects 2; "
+         r"use 'block'"),
         ('kind = "list"', 'kind = "lists"',
          r"tier 'state-list' field 'kind': 'lists' is not one of nominal, list"),
         ('source = "state-list"', 'source = "state-lists"',
