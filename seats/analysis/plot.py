@@ -85,6 +85,11 @@ def _hsl_hex(h: float, s: float, lum: float) -> str:
     return "#" + "".join(f"{round((v + m) * 255):02X}" for v in (r, g, b))
 
 
+def _title_size(text: str, largest: float) -> float:
+    """A font size at which ``text`` fits the width (about 0.56 em per character)."""
+    return min(largest, (WIDTH - 40) / (0.56 * max(1, len(text))))
+
+
 def _columns(labels: Sequence[str], font: float) -> int:
     """How many legend columns fit the longest label (about 0.6 em per character)."""
     longest = max((len(x) for x in labels), default=0)
@@ -251,8 +256,8 @@ def hemicycle_svg(
         f'viewBox="0 0 {WIDTH} {height}" font-family="sans-serif">',
         f"<title>{escape(heading)}</title>",
         f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>',
-        f'<text class="title" x="{_f(cx)}" y="34" text-anchor="middle" font-size="20">'
-        f"{escape(heading)}</text>",
+        f'<text class="title" x="{_f(cx)}" y="34" text-anchor="middle" '
+        f'font-size="{_f(_title_size(heading, 20))}">{escape(heading)}</text>',
         '<g class="seats">',
     ]
     k = 0
@@ -414,8 +419,8 @@ def seats_votes_svg(
         f'viewBox="0 0 {WIDTH} {height}" font-family="sans-serif">',
         f"<title>{escape(heading)}</title>",
         f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>',
-        f'<text class="title" x="{WIDTH // 2}" y="30" text-anchor="middle" font-size="18">'
-        f"{escape(heading)}</text>",
+        f'<text class="title" x="{WIDTH // 2}" y="30" text-anchor="middle" '
+        f'font-size="{_f(_title_size(heading, 18))}">{escape(heading)}</text>',
         '<g class="grid" stroke="#dddddd" stroke-width="1">',
     ]
     step = 0.01 if top <= 0.05 else 0.05 if top <= 0.3 else 0.1
