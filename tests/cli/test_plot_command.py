@@ -1,4 +1,8 @@
-"""``seats plot hemicycle`` and ``seats plot votes`` (seats/cli/plot.py), through click's test runner."""
+"""``seats plot hemicycle`` and ``seats plot votes`` (seats/cli/plot.py), through click's test runner.
+
+Named test_plot_command.py, not test_plot.py: pytest (no __init__.py in tests/) cannot collect two
+test modules of the same name, and tests/analysis/test_plot.py tests seats/analysis/plot.py.
+"""
 
 from __future__ import annotations
 
