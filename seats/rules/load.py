@@ -54,7 +54,11 @@ _ENGINE_OPTIONS = frozenset({"threshold", "ties", "seed", "prior_seats"})
 
 
 def shipped_dir() -> Path:
-    """Folder of the rule sets shipped with the package."""
+    """Folder of the rule sets shipped with the package (``rulesets/`` in a checkout).
+
+    >>> (shipped_dir() / "ve-2020-an" / "ruleset.toml").is_file()
+    True
+    """
     try:
         root = resources.files("seats._rulesets")
         return Path(str(root))
@@ -446,7 +450,11 @@ def _check_acyclic(tiers: Mapping[str, Tier], links: Iterable[Link], where: str)
 
 
 def shipped_fixtures() -> Path:
-    """Folder of the vote tables shipped with the package."""
+    """Folder of the vote tables shipped with the package (``fixtures/`` in a checkout).
+
+    >>> (shipped_fixtures() / "vectors" / "known_answers.json").is_file()
+    True
+    """
     try:
         return Path(str(resources.files("seats._fixtures")))
     except ModuleNotFoundError:  # pragma: no cover - running from a bare checkout

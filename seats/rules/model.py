@@ -77,9 +77,21 @@ class Tier:
 
     @property
     def district_ids(self) -> tuple[str, ...]:
+        """The tier's district ids, in table order.
+
+        >>> import seats
+        >>> seats.load_ruleset("ve-2020-an").tier("indigenous").district_ids
+        ('occidente', 'oriente', 'sur')
+        """
         return tuple(d.id for d in self.districts)
 
     def district(self, district_id: str) -> District:
+        """One district by id (``KeyError`` if the tier has none).
+
+        >>> import seats
+        >>> seats.load_ruleset("ve-2020-an").tier("national-list").district("VE").seats
+        48
+        """
         for d in self.districts:
             if d.id == district_id:
                 return d
@@ -87,7 +99,12 @@ class Tier:
 
     @property
     def has_votes(self) -> bool:
-        """Whether the vote table must carry this tier's votes."""
+        """Whether the vote table must carry this tier's votes (not derived, nor given as results).
+
+        >>> import seats
+        >>> [t.has_votes for t in seats.load_ruleset("ve-2020-an").tiers]
+        [True, True, False, False]
+        """
         return self.kind != "derived" and not self.results
 
 
@@ -130,6 +147,12 @@ class RuleSet:
     default_votes: Path | None = None
 
     def tier(self, tier_id: str) -> Tier:
+        """One tier by id; an unknown id raises :class:`~seats.errors.RuleSetError` listing the tiers.
+
+        >>> import seats
+        >>> seats.load_ruleset("ve-2020-an").tier("state-list").method
+        'dhondt'
+        """
         for t in self.tiers:
             if t.id == tier_id:
                 return t
@@ -139,6 +162,12 @@ class RuleSet:
 
     @property
     def tier_ids(self) -> tuple[str, ...]:
+        """The tier ids, in file order.
+
+        >>> import seats
+        >>> seats.load_ruleset("ve-2020-an").tier_ids
+        ('nominal', 'state-list', 'national-list', 'indigenous')
+        """
         return tuple(t.id for t in self.tiers)
 
     def allocate(self, votes: object = None, *, seed: int | None = None, thousands: str | None = None,

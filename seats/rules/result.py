@@ -47,7 +47,11 @@ class DistrictResult:
 
     @property
     def ties(self) -> tuple[TieEvent, ...]:
-        """Ties that decided a seat in this district (empty for seats given as results)."""
+        """Ties that decided a seat in this district (empty for seats given as results).
+
+        >>> DistrictResult("list", "N", 2, {"A": 5, "B": 3}, {"A": 1, "B": 1}, None).ties
+        ()
+        """
         return self.allocation.ties if self.allocation is not None else ()
 
     def to_dict(self) -> dict[str, Any]:
@@ -113,32 +117,71 @@ class TierResult:
 
     @property
     def id(self) -> str:
+        """The tier's id.
+
+        >>> import seats
+        >>> seats.load_ruleset("ve-2020-an").allocate().tiers[0].id
+        'nominal'
+        """
         return self.tier.id
 
     @property
     def total(self) -> int:
+        """Seats filled in this tier (its magnitude).
+
+        >>> import seats
+        >>> seats.load_ruleset("ve-2020-an").allocate().tier("national-list").total
+        48
+        """
         return sum(sum(d.seats.values()) for d in self.districts)
 
     @property
     def ties(self) -> tuple[TieEvent, ...]:
+        """Every tie that decided a seat in this tier, district by district.
+
+        >>> import seats
+        >>> seats.load_ruleset("ve-2020-an").allocate().tier("state-list").ties
+        ()
+        """
         return tuple(t for d in self.districts for t in d.ties)
 
     def district(self, district_id: str) -> DistrictResult:
+        """One district's result.
+
+        >>> import seats
+        >>> seats.load_ruleset("ve-2020-an").allocate().tier("national-list").district("VE").magnitude
+        48
+        """
         for d in self.districts:
             if d.district == district_id:
                 return d
         raise SeatsError(f"tier {self.id!r} has no district {district_id!r}")
 
     def to_polars(self) -> pl.DataFrame:
-        """Long table: tier, district, option, party, alliance, votes, seats."""
+        """Long table: tier, district, option, party, alliance, votes, seats.
+
+        >>> import seats
+        >>> seats.load_ruleset("ve-2020-an").allocate().tier("nominal").to_polars().columns[:3]
+        ['tier', 'district', 'option']
+        """
         return _long(list(self.districts), self.options)
 
     def by(self, level: str = "alliance") -> pl.DataFrame:
-        """Seats rolled up to ``alliance``, ``party``, ``option``, ``tier`` or ``district``."""
+        """Seats rolled up to ``alliance``, ``party``, ``option``, ``tier`` or ``district``.
+
+        >>> import seats
+        >>> seats.load_ruleset("ve-2020-an").allocate().tier("national-list").by("alliance")["seats"].sum()
+        48
+        """
         return _by(self.to_polars(), level, [self.id], {self.id: self.tier})
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data: the tier's id, kind, method, seats, and each district's ``to_dict()``."""
+        """Plain data: the tier's id, kind, method, seats, and each district's ``to_dict()``.
+
+        >>> import seats
+        >>> seats.load_ruleset("ve-2020-an").allocate().tier("indigenous").to_dict()["seats"]
+        3
+        """
         return {
             "tier": self.id,
             "kind": self.tier.kind,
@@ -185,14 +228,31 @@ class ElectionResult:
 
     @property
     def total(self) -> int:
-        """Seats filled (equals the rule set's ``total_seats``)."""
+        """Seats filled (equals the rule set's ``total_seats``).
+
+        >>> import seats
+        >>> seats.load_ruleset("ve-2020-an").allocate().total
+        277
+        """
         return sum(t.total for t in self.tiers)
 
     @property
     def ties(self) -> tuple[TieEvent, ...]:
+        """Every tie that decided a seat, tier by tier (each says its ``tier/district``).
+
+        >>> import seats
+        >>> seats.load_ruleset("ve-2020-an").allocate().ties
+        ()
+        """
         return tuple(e for t in self.tiers for e in t.ties)
 
     def tier(self, tier_id: str) -> TierResult:
+        """One tier's result.
+
+        >>> import seats
+        >>> seats.load_ruleset("ve-2020-an").allocate().tier("state-list").total
+        96
+        """
         for t in self.tiers:
             if t.id == tier_id:
                 return t
@@ -202,17 +262,31 @@ class ElectionResult:
         """Long table of every option in every district.
 
         Columns: tier, district, option, party, alliance, votes, seats.
+
+        >>> import seats
+        >>> seats.load_ruleset("ve-2020-an").allocate().to_polars()["seats"].sum()
+        277
         """
         return _long([d for t in self.tiers for d in t.districts], self.options)
 
     def by(self, level: str = "alliance") -> pl.DataFrame:
         """Seats per ``alliance`` or ``party`` (a ``seats`` column and one column per tier),
-        per ``option``, per ``tier``, or per ``district`` (tier, district, alliance, votes, seats)."""
+        per ``option``, per ``tier``, or per ``district`` (tier, district, alliance, votes, seats).
+
+        >>> import seats
+        >>> seats.load_ruleset("ve-2020-an").allocate().by("tier")["seats"].to_list()
+        [130, 96, 48, 3]
+        """
         ids = [t.id for t in self.tiers]
         return _by(self.to_polars(), level, ids, {t.id: t.tier for t in self.tiers})
 
     def explain(self) -> str:
-        """Every district's step table, tier by tier."""
+        """Every district's step table, tier by tier.
+
+        >>> import seats
+        >>> seats.load_ruleset("ve-2020-an").allocate().explain().splitlines()[0]
+        'Venezuela — National Assembly, 6 December 2020 (ve-2020-an): 277 seats'
+        """
         out = [f"{self.ruleset.name} ({self.ruleset.id}): {self.total} seats"]
         for t in self.tiers:
             out.append(f"\n== tier {t.id} ({t.tier.kind}, {t.tier.method}, {t.total} seats)")
@@ -226,7 +300,13 @@ class ElectionResult:
         return "\n".join(out)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data (JSON-ready): the rule set, total, seed, seats by alliance, ties, and every tier."""
+        """Plain data (JSON-ready): the rule set, total, seed, seats by alliance, ties, and every tier.
+
+        >>> import seats
+        >>> data = seats.load_ruleset("ve-2020-an").allocate().to_dict()
+        >>> data["total"], [t["seats"] for t in data["tiers"]]
+        (277, [130, 96, 48, 3])
+        """
         return {
             "ruleset": self.ruleset.id,
             "total": self.total,
