@@ -186,7 +186,15 @@ def allocate(rs: RuleSet, votes: object = None, *, seed: int | None = None, thou
     options: dict[str, tuple[str, str]] = dict(data.options)
     for t in rs.tiers:
         for r in t.results:
-            options.setdefault(r.option, (r.party, r.alliance))
+            given = (r.party, r.alliance)
+            held = options.setdefault(r.option, given)
+            if held != given:
+                where = f" ({rs.path})" if rs.path is not None else ""
+                raise VoteTableError(
+                    f"{label}: option {r.option!r} belongs to party {held[0]!r}, alliance {held[1]!r}, "
+                    f"but the results of tier {t.id!r}{where} give it to party {r.party!r}, "
+                    f"alliance {r.alliance!r}; "
+                    "an option belongs to one party and one alliance")
     links_up = {link.upper: link for link in rs.links if link.upper and link.kind != "parallel"}
     done: dict[str, TierResult] = {}
     for tier in _order(rs):

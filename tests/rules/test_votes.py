@@ -153,3 +153,11 @@ def test_other_columns_are_kept_and_ignored(toy: RuleSet) -> None:
     frame = pl.read_csv(TOY / "votes.csv").with_columns(pl.lit("synthetic").alias("basis"),
                                                          pl.lit("test").alias("source"))
     assert toy.allocate(frame).to_polars().equals(toy.allocate().to_polars())
+
+
+def test_an_option_of_the_given_results_keeps_its_party(toy: RuleSet, tmp_path: Path) -> None:
+    fails(toy, csv(tmp_path, [*ROWS, "state-list,S2,res-1,X,Other,Right,5"]), VoteTableError,
+          r"votes\.csv: option 'res-1' belongs to party 'Other', alliance 'Right', but the results of tier "
+          r"'reserved' \(.*ruleset\.toml\) give it to party 'Res', alliance 'Others'")
+    res = toy.allocate(csv(tmp_path, [*ROWS, "state-list,S2,res-1,X,Res,Others,5"]))
+    assert res.tier("state-list").district("S2").votes["res-1"] == 5
