@@ -113,3 +113,19 @@ def test_ve_2020_an(tmp_path: Path) -> None:
     sv = tmp_path / "sv.svg"
     ok("plot", "votes", "ve-2020-an", "-o", str(sv))
     assert "state-list votes" in sv.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("kind", ["hemicycle", "votes"])
+def test_same_bytes_whatever_the_hash_seed(kind: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    outputs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        command = [sys.executable, "-c", "from seats.cli import main; main()", "plot", kind, str(TOY)]
+        done = subprocess.run(command, env=env, capture_output=True, check=True)
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1]
+    assert outputs[0] == ok("plot", kind, str(TOY)).stdout.encode("utf-8")
