@@ -27,7 +27,7 @@ from seats.methods.biproportional import BiproportionalAllocation, _simplest, lo
 from seats.methods.signposts import SAINTE_LAGUE
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-FIXTURE = FIXTURES / "vectors" / "biproportional-zh-kantonsrat-2019.json"
+KNOWN = sorted((FIXTURES / "vectors").glob("biproportional-*.json"))
 DIVISOR = sorted(m for m, spec in REGISTRY.items() if spec.family == "divisor")
 ZERO_FIRST = {"adams", "dean", "huntington-hill"}
 
@@ -54,8 +54,13 @@ def matrix(a: BiproportionalAllocation) -> dict[str, dict[str, int]]:
 # --- known answer ----------------------------------------------------------------------
 
 
-def test_zurich_kantonsrat_2019_matches_the_published_seats() -> None:
-    fx = json.loads(FIXTURE.read_text(encoding="utf-8"))
+def test_the_known_answers_are_there() -> None:
+    assert [p.name for p in KNOWN] == [f"biproportional-zh-kantonsrat-{y}.json" for y in (2011, 2015, 2019)]
+
+
+@pytest.mark.parametrize("path", KNOWN, ids=lambda p: p.stem)
+def test_zurich_kantonsrat_matches_the_published_seats(path: Path) -> None:
+    fx = json.loads(path.read_text(encoding="utf-8"))
     a = seats.biproportional(fx["votes"], fx["district_seats"], party_seats=fx["party_seats"],
                              method=fx["method"])
     assert matrix(a) == fx["expected"]
@@ -63,6 +68,7 @@ def test_zurich_kantonsrat_2019_matches_the_published_seats() -> None:
     assert a.ties == ()
     assert a.house_size == 180
     assert list(a.districts) == fx["districts"] and list(a.parties) == fx["parties"]
+    assert fx["source"] and fx["name"]
 
 
 # --- hand-checked cases ----------------------------------------------------------------
@@ -189,6 +195,24 @@ def test_lot_is_seeded_and_repeatable() -> None:
     again = seats.biproportional(TIED, {"North": 5, "South": 5}, ties="lot", seed=3)
     assert matrix(again) == matrix(runs[3])
     assert len({json.dumps(matrix(r), sort_keys=True) for r in runs}) == 2  # both outcomes occur
+
+
+@pytest.mark.parametrize(
+    ("votes", "rows", "cols"),
+    [
+        # the two lot-decision cases of abraxas-labs/voting-ausmittlung-service's
+        # TieAndTransferMethodTest.cs (TestOneSeatAndTwoListsInLotDecision, TestTwoSeatsAndMultipleLists...)
+        ([[1000, 1000, 1000], [500, 500, 500]], [8, 4], [4, 4, 4]),
+        ([[1000, 500], [1000, 500], [1000, 500]], [4, 4, 4], [8, 4]),
+    ],
+)
+def test_published_lot_cases_are_ties(votes: list[list[int]], rows: list[int], cols: list[int]) -> None:
+    sp = REGISTRY["sainte-lague"].signpost
+    assert sp is not None
+    with pytest.raises(seats.TieError, match="biproportional tie between cells"):
+        lower_apportionment(votes, rows, cols, sp)
+    got, _, _, ties = lower_apportionment(votes, rows, cols, sp, ties="lot", seed=5)
+    assert [sum(r) for r in got] == rows and ties and ties[0].seed == 5
 
 
 def test_tie_in_the_upper_apportionment_is_reported() -> None:
