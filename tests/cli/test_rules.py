@@ -263,3 +263,20 @@ def test_allocate_ve_2020_an() -> None:
     sl = pl.read_csv(io.StringIO(ok("allocate", "ve-2020-an", "--set", "tiers.state-list.method=sainte-lague",
                                     "--format", "csv").stdout))
     assert sl["seats"].sum() == 277
+
+
+def test_output_never_overwrites_the_default_votes_elsewhere(tmp_path: Path) -> None:
+    (tmp_path / "rs").mkdir()
+    (tmp_path / "data").mkdir()
+    for src in TOY.iterdir():
+        (tmp_path / ("data" if src.name == "votes.csv" else "rs") / src.name).write_bytes(src.read_bytes())
+    toml = tmp_path / "rs" / "ruleset.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace('default_votes = "votes.csv"', 'default_votes = "../data/votes.csv"'),
+                    encoding="utf-8")
+    votes = tmp_path / "data" / "votes.csv"
+    before = votes.read_bytes()
+    one_line_error(run("allocate", str(toml), "--format", "csv", "-o", str(votes)),
+                   r"votes\.csv: refusing to overwrite an input file")
+    assert votes.read_bytes() == before
+    ok("allocate", str(toml), "--format", "csv", "-o", str(tmp_path / "data" / "seats.csv"))
