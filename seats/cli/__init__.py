@@ -6,7 +6,7 @@ them all on :data:`main`. Library errors become one line on stderr and a
 non-zero exit code, never a traceback.
 """
 
-from seats.cli import compare, indices, margins, methods, plot, rules, scenario  # noqa: F401  (registers the commands)
+from seats.cli import compare, indices, margins, methods, plot, rules, scenario, simulate  # noqa: F401  (registers the commands)
 from seats.cli._app import main
 
 __all__ = ["main"]

@@ -1,0 +1,912 @@
+"""Monte Carlo: thousands of perturbed elections of a whole rule set, allocated exactly and fast.
+
+Each run perturbs every district of every tier that takes votes, independently,
+keeping the district's total ``n`` (its valid votes) fixed:
+
+* ``multinomial``: the district's ballots are drawn again, ``n`` of them, with
+  the observed shares (``votes ~ Multinomial(n, v / n)``): the sampling noise
+  of a count of that size.
+* ``dirichlet:ALPHA``: the shares are drawn first, ``p ~ Dirichlet(ALPHA * v / n)``,
+  and the votes are ``n * p`` rounded to whole votes by largest remainders (so
+  they add up to ``n`` exactly). ``ALPHA`` is a concentration: a share ``s``
+  has mean ``s`` and standard deviation ``sqrt(s (1 - s) / (ALPHA + 1))``, as
+  if the shares were estimated from a poll of about ``ALPHA`` voters. Small
+  ``ALPHA`` = much noise; ``ALPHA`` near ``n`` gives about the multinomial's
+  spread; a huge ``ALPHA`` reproduces the observed votes.
+
+An option with no votes in a district stays at zero. Cards are summed into
+options first (perturbing the cards and summing gives the same distribution).
+Derived tiers (the 2020 national list) sum their source tier's perturbed votes
+in every run; reserved tiers (seats given as results) are constant; thresholds
+are applied to each run's votes. Only ``parallel`` links are simulated.
+
+Every district of every tier is allocated for all runs at once: divisor and
+plurality (block vote) tiers are solved for every (run, district) row of a tier
+in one vectorised pass with per-row magnitudes, other methods by the batch path
+(:mod:`seats.batch`) district by district. As in :mod:`seats.batch`, a row is
+accepted only when floats certify it with a margin far above their rounding
+error; every other row (near-ties, exact ties, rows the fast path cannot solve)
+is allocated by the exact scalar engine, exactly as :meth:`RuleSet.allocate`
+would allocate that run's vote table.
+
+Ties. A run in which a tie decides a seat follows the tie policy (the tier's,
+else the rule set's, unless ``ties=`` overrides it). Under ``"error"`` the
+simulation does not stop: such runs are *left out* of the distributions and
+reported (how many, and in which districts), because the law does not say who
+wins them. ``"lot"`` draws lots, run ``r`` with ``seed + r`` (the seed that
+``RuleSet.allocate(votes_r, seed=seed + r)`` would use), and ``"most-votes"``
+and ``"order"`` settle them; settled ties are counted too. A run in which a
+district cannot be filled (a block-vote circuit with fewer candidates with
+votes than seats) is left out and reported the same way.
+
+Examples
+--------
+>>> import polars as pl
+>>> from seats.rules import build_ruleset
+>>> rs = build_ruleset({"id": "toy", "total_seats": 5, "tier": [
+...     {"id": "list", "method": "dhondt", "districts": [{"id": "N", "seats": 5}]}]})
+>>> votes = pl.DataFrame({"tier": ["list"] * 2, "district": ["N"] * 2, "option": ["A", "B"],
+...                       "votes": [6000, 4000]})
+>>> res = simulate(rs, votes, runs=200, seed=1)
+>>> res.baseline
+(3, 2)
+>>> sorted(set(res.seats[:, 0].tolist()))
+[3]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from seats.errors import InvalidSeatsError, InvalidVotesError, SeatsError, TieError
+from seats.methods.api import apportion
+from seats.methods.registry import MethodSpec, resolve
+from seats.methods.ties import check_policy
+from seats.rules.model import RuleSet, Tier
+from seats.rules.result import ElectionResult
+
+__all__ = ["NOISE_KINDS", "Noise", "SimulationError", "SimulationResult", "simulate", "simulate_votes"]
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+FloatArray = npt.NDArray[np.float64]
+
+NOISE_KINDS = ("multinomial", "dirichlet")
+CHUNK = 2000
+"""Runs drawn and allocated together; a constant, so results depend only on the seed and the runs."""
+_TOL = 1e-9
+
+
+class SimulationError(SeatsError):
+    """A simulation that cannot be run (bad noise, unsupported link, too few runs, ...)."""
+
+
+# ---------------------------------------------------------------- noise
+
+
+@dataclass(frozen=True, slots=True)
+class Noise:
+    """How each district's votes are perturbed: ``multinomial`` or ``dirichlet`` with ``alpha``.
+
+    >>> Noise.parse("dirichlet:2000")
+    Noise(kind='dirichlet', alpha=2000.0)
+    >>> Noise.parse("multinomial").describe()
+    'multinomial (each district resampled, n = its valid votes)'
+    """
+
+    kind: str = "multinomial"
+    alpha: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in NOISE_KINDS:
+            raise SimulationError(
+                f"noise {self.kind!r} is not one of {', '.join(NOISE_KINDS)} "
+                "(write dirichlet:ALPHA for Dirichlet noise)"
+            )
+        if self.kind == "dirichlet":
+            if self.alpha is None or not math.isfinite(self.alpha) or self.alpha <= 0:
+                raise SimulationError(
+                    f"dirichlet noise needs a concentration ALPHA > 0, got {self.alpha!r} "
+                    "(e.g. dirichlet:2000)"
+                )
+        elif self.alpha is not None:
+            raise SimulationError(f"multinomial noise takes no parameter, got {self.alpha!r}")
+
+    @classmethod
+    def parse(cls, text: str | Noise) -> Noise:
+        """``"multinomial"``, ``"dirichlet:ALPHA"`` (or ``"dirichlet=ALPHA"``), case-insensitive."""
+        if isinstance(text, Noise):
+            return text
+        raw = str(text).strip().lower()
+        kind, sep, param = raw.replace("=", ":").partition(":")
+        kind = kind.strip()
+        if not sep:
+            if kind == "dirichlet":
+                raise SimulationError(f"noise {text!r}: give the concentration, e.g. dirichlet:2000")
+            return cls(kind)
+        try:
+            alpha = float(param)
+        except ValueError:
+            raise SimulationError(f"noise {text!r}: {param.strip()!r} is not a number") from None
+        if kind != "dirichlet":
+            raise SimulationError(f"noise {text!r}: only dirichlet takes a parameter")
+        return cls(kind, alpha)
+
+    def describe(self) -> str:
+        if self.kind == "multinomial":
+            return "multinomial (each district resampled, n = its valid votes)"
+        return f"dirichlet (shares ~ Dirichlet({self.alpha:g} x observed shares), n = each district's votes)"
+
+
+def _draw(noise: Noise, rng: np.random.Generator, observed: IntArray, runs: int) -> IntArray:
+    """``(runs, districts, options)`` perturbed votes of one tier; every district keeps its total."""
+    n = observed.sum(axis=1)
+    safe = np.where(n > 0, n, 1)
+    p = observed / safe[:, None]
+    if noise.kind == "multinomial":
+        return rng.multinomial(n, p, size=(runs, observed.shape[0])).astype(np.int64)
+    assert noise.alpha is not None
+    shape = noise.alpha * p
+    g = np.zeros((runs, *observed.shape))
+    live = shape > 0
+    g[:, live] = rng.standard_gamma(shape[live], size=(runs, int(live.sum())))
+    total = g.sum(axis=2, keepdims=True)
+    share = np.divide(g, total, out=np.zeros_like(g), where=total > 0)
+    exact = share * n[None, :, None]
+    floors = np.floor(exact).astype(np.int64)
+    left = n[None, :] - floors.sum(axis=2)
+    frac = np.where(live[None], exact - floors, -1.0)
+    order = np.argsort(-frac, axis=2, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(observed.shape[1])[None, None, :], axis=2)
+    out: IntArray = floors + ((rank < left[..., None]) & live[None]).astype(np.int64)
+    return out
+
+
+# ---------------------------------------------------------------- the plan of a rule set
+
+
+@dataclass(slots=True)
+class _TierPlan:
+    tier: Tier
+    policy: str
+    spec: MethodSpec
+    districts: tuple[str, ...]
+    house: IntArray  # (D,)
+    names: tuple[tuple[str, ...], ...]  # option ids per district
+    col: IntArray  # (D, K) global option index, -1 = padding
+    observed: IntArray  # (D, K)
+    source_map: list[tuple[int, IntArray]] = field(default_factory=list)  # derived: (dst district, dst cols)
+    given: dict[int, int] = field(default_factory=dict)  # reserved: option index -> seats
+
+
+def _plans(
+    rs: RuleSet,
+    votes: Mapping[str, Mapping[str, Mapping[str, int]]],
+    options: Sequence[str],
+    ties: str | None,
+) -> list[_TierPlan]:
+    from seats.rules.allocate import _order
+
+    for i, link in enumerate(rs.links):
+        if link.kind != "parallel":
+            raise SimulationError(
+                f"rule set {rs.id!r}: link {i + 1} ({link.kind}, upper {link.upper!r}, lower {link.lower!r}) "
+                "is not simulated; only parallel links are (allocate single runs with RuleSet.allocate)"
+            )
+    index = {o: i for i, o in enumerate(options)}
+    plans: dict[str, _TierPlan] = {}
+    for tier in _order(rs):
+        policy = check_policy(ties or tier.ties or rs.ties)
+        spec = resolve(tier.method)
+        if tier.results:
+            given: dict[int, int] = {}
+            for r in tier.results:
+                given[index[r.option]] = given.get(index[r.option], 0) + r.seats
+            plan = _TierPlan(
+                tier,
+                policy,
+                spec,
+                tier.district_ids,
+                np.array([d.seats for d in tier.districts]),
+                (),
+                np.zeros((0, 0), dtype=np.int64),
+                np.zeros((0, 0), dtype=np.int64),
+                given=given,
+            )
+            plans[tier.id] = plan
+            continue
+        source_map: list[tuple[int, IntArray]] = []
+        if tier.kind == "derived":
+            src = plans[tier.source or ""]
+            dst_ids = tier.district_ids
+            by_d: dict[str, dict[str, None]] = {d: {} for d in dst_ids}
+            homes = []
+            for sd, names in zip(src.districts, src.names, strict=True):
+                home = src.tier.district(sd).parent if len(dst_ids) > 1 else dst_ids[0]
+                homes.append(dst_ids.index(home))
+                by_d[home].update(dict.fromkeys(names))
+            names_t = tuple(tuple(by_d[d]) for d in dst_ids)
+            for names, dst in zip(src.names, homes, strict=True):
+                where = {o: k for k, o in enumerate(names_t[dst])}
+                source_map.append((dst, np.array([where[o] for o in names], dtype=np.int64)))
+        else:
+            tv = votes.get(tier.id, {})
+            names_t = tuple(tuple(tv.get(d, {})) for d in tier.district_ids)
+        width = max((len(n) for n in names_t), default=0)
+        col = np.full((len(names_t), max(width, 1)), -1, dtype=np.int64)
+        observed = np.zeros(col.shape, dtype=np.int64)
+        for d, names in enumerate(names_t):
+            col[d, : len(names)] = [index[o] for o in names]
+            if tier.kind != "derived":
+                observed[d, : len(names)] = [votes[tier.id][tier.district_ids[d]][o] for o in names]
+        plans[tier.id] = _TierPlan(
+            tier,
+            policy,
+            spec,
+            tier.district_ids,
+            np.array([d.seats for d in tier.districts], dtype=np.int64),
+            names_t,
+            col,
+            observed,
+            source_map,
+        )
+    return [plans[t.id] for t in _order(rs)]
+
+
+def _derive(plan: _TierPlan, src: IntArray) -> IntArray:
+    out = np.zeros((src.shape[0], *plan.col.shape), dtype=np.int64)
+    for s, (dst, cols) in enumerate(plan.source_map):
+        out[:, dst, cols] += src[:, s, : len(cols)]
+    return out
+
+
+def _excluded(plan: _TierPlan, v: IntArray, party: IntArray, alliance: IntArray) -> BoolArray | None:
+    """Options below the tier's threshold in every run (exactly: key votes * den < num * total)."""
+    tier = plan.tier
+    if not tier.threshold:
+        return None
+    num, den = tier.threshold.numerator, tier.threshold.denominator
+    pad = plan.col < 0
+    col = np.where(pad, 0, plan.col)
+    keys = {"option": col, "party": party[col], "alliance": alliance[col]}[tier.threshold_level]
+    keys = np.where(pad, -1, keys)
+    key_ids = np.unique(keys[~pad])
+    key_votes = np.zeros(v.shape, dtype=np.int64)
+    if tier.threshold_scope == "district":
+        total = v.sum(axis=2, keepdims=True)
+        for g in key_ids:
+            mask = keys == g
+            kv = (v * mask[None]).sum(axis=2, keepdims=True)
+            key_votes += kv * mask[None]
+    else:
+        total = v.sum(axis=(1, 2))[:, None, None]
+        for g in key_ids:
+            mask = keys == g
+            kv = (v * mask[None]).sum(axis=(1, 2))[:, None, None]
+            key_votes += kv * mask[None]
+    if int(key_votes.max(initial=0)) * den >= 2**62 or int(total.max(initial=0)) * num >= 2**62:
+        raise SimulationError(f"tier {tier.id!r}: votes too large to check the threshold in int64")
+    below: BoolArray = (key_votes * den < num * total) & ~pad[None]
+    return below
+
+
+# ---------------------------------------------------------------- solvers: rows with their own magnitudes
+
+
+def _divisor_rows(
+    spec: MethodSpec, v: IntArray, ok: BoolArray, house: IntArray
+) -> tuple[IntArray, BoolArray]:
+    """Float solution of every row (each with its own magnitude) and the rows it certifies, as in batch."""
+    sp = spec.signpost
+    assert sp is not None
+    vf = np.where(ok, v, 0).astype(np.float64)
+    total = vf.sum(axis=1)
+    hf = np.maximum(house, 1).astype(np.float64)
+    divisor = np.where(total > 0, total / (hf + ok.sum(axis=1) / 2), 1.0)
+    best = np.zeros(v.shape, dtype=np.int64)
+    best_gap = np.full(v.shape[0], np.inf)
+    for _ in range(12):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            counts = np.where(ok, sp.estimate(vf / divisor[:, None]), 0.0)
+        got = counts.sum(axis=1)
+        gap = np.abs(got - house)
+        better = gap < best_gap
+        best[better] = counts[better].astype(np.int64)
+        best_gap = np.where(better, gap, best_gap)
+        if not (best_gap > 0).any():
+            break
+        divisor = np.where(got > 0, divisor * got / hf, divisor / 2)
+    s = best
+    inf = np.inf
+    contenders = ok.sum(axis=1)
+    hopeless = (contenders == 0) & (house > 0)
+    if sp.b(0) == 0:
+        hopeless |= contenders > house
+    for _ in range(4 * v.shape[1] + 8):
+        diff = s.sum(axis=1) - house
+        short = np.flatnonzero((diff < 0) & ~hopeless)
+        over = np.flatnonzero((diff > 0) & ~hopeless)
+        if not short.size and not over.size:
+            break
+        if short.size:
+            q = np.where(ok[short], sp.quotients(vf[short], s[short]), -inf)
+            s[short, q.argmax(axis=1)] += 1
+        if over.size:
+            q = np.where(ok[over] & (s[over] > 0), sp.quotients(vf[over], np.maximum(s[over] - 1, 0)), inf)
+            s[over, q.argmin(axis=1)] -= 1
+    nxt = np.where(ok, sp.quotients(vf, s), -inf)
+    last = np.where(ok & (s > 0), sp.quotients(vf, np.maximum(s - 1, 0)), inf)
+    top = nxt.max(axis=1, initial=-inf)
+    bottom = last.min(axis=1, initial=inf)
+    with np.errstate(invalid="ignore"):
+        certified = (
+            (s.sum(axis=1) == house)
+            & ~hopeless
+            & (s.min(axis=1, initial=0) >= 0)
+            & (
+                (top == -inf)
+                | (bottom == inf) & np.isfinite(top)
+                | (np.isfinite(top) & (top < bottom * (1 - 2 * _TOL)))
+            )
+        )
+    return s, certified
+
+
+def _plurality_rows(
+    spec: MethodSpec, v: IntArray, ok: BoolArray, house: IntArray
+) -> tuple[IntArray, BoolArray]:
+    """The ``house`` candidates with most votes in every row; certified when the cut is strict (integers).
+
+    For each magnitude ``m`` the m-th and (m+1)-th largest totals come from one
+    ``np.partition``; a row is certified when the m-th is positive and strictly
+    above the next, so exactly ``m`` candidates reach it.
+    """
+    rows, width = v.shape
+    key = np.where(ok, v, -1)
+    seats = np.zeros_like(v)
+    certified = np.zeros(rows, dtype=bool)
+    for m in np.unique(house).tolist():
+        idx = np.flatnonzero(house == m)
+        if m == 0:
+            certified[idx] = True
+            continue
+        if m > width or (spec.id == "plurality" and m > 1):
+            continue
+        sub = key[idx]
+        if m < width:
+            part = np.partition(sub, (width - m - 1, width - m), axis=1)
+            cut, nxt = part[:, width - m], part[:, width - m - 1]
+        else:
+            cut, nxt = sub.min(axis=1), np.full(idx.size, -1)
+        seats[idx] = sub >= cut[:, None]
+        certified[idx] = (cut > 0) & (cut != nxt)
+    return seats, certified
+
+
+def _batch_rows(spec: MethodSpec, v: IntArray, ok: BoolArray, house: IntArray) -> tuple[IntArray, BoolArray]:
+    """Other families: the batch path's vectorised solver, one call per distinct magnitude."""
+    from seats import batch
+
+    solver = batch._SOLVERS.get(spec.family)
+    seats = np.zeros_like(v)
+    certified = np.zeros(v.shape[0], dtype=bool)
+    if solver is None:
+        return seats, certified
+    for h in np.unique(house).tolist():
+        rows = np.flatnonzero(house == h)
+        s, c = solver(spec, v[rows], ok[rows], int(h))
+        seats[rows] = s
+        certified[rows] = c
+    return seats, certified
+
+
+@dataclass(slots=True)
+class _Outcome:
+    seats: IntArray  # (runs, D, K)
+    tied: dict[int, list[int]]  # district index -> runs with a deciding tie
+    settled: dict[int, list[int]]  # district index -> runs with a tie settled by the policy
+    unfilled: dict[int, list[int]]  # district index -> runs the engine could not fill
+
+
+def _solve(
+    plan: _TierPlan, v: IntArray, excluded: BoolArray | None, first_run: int, seed: int | None
+) -> _Outcome:
+    runs, dcount, width = v.shape
+    present = plan.col >= 0
+    running = present[None] if excluded is None else present[None] & ~excluded
+    vv = np.where(running, v, 0)
+    flat = vv.reshape(runs * dcount, width)
+    ok = (flat > 0) & np.broadcast_to(running, v.shape).reshape(runs * dcount, width)
+    house = np.tile(plan.house, runs)
+    fast = not plan.tier.options and plan.spec.id != "custom"
+    if fast and plan.spec.family == "divisor" and plan.spec.signpost is not None:
+        seats, certified = _divisor_rows(plan.spec, flat, ok, house)
+    elif fast and plan.spec.family == "plurality":
+        seats, certified = _plurality_rows(plan.spec, flat, ok, house)
+    elif fast:
+        seats, certified = _batch_rows(plan.spec, flat, ok, house)
+    else:
+        seats, certified = np.zeros_like(flat), np.zeros(flat.shape[0], dtype=bool)
+    out = _Outcome(seats.reshape(v.shape).copy(), {}, {}, {})
+    for row in np.flatnonzero(~certified).tolist():
+        r, d = divmod(row, dcount)
+        names = plan.names[d]
+        keep = running[0 if running.shape[0] == 1 else r, d]
+        mapping = {o: int(v[r, d, k]) for k, o in enumerate(names) if keep[k]}
+        run_seed = None if seed is None else seed + first_run + r
+        extra: dict[str, Any] = dict(plan.tier.options)
+        try:
+            alloc = apportion(
+                mapping,
+                int(plan.house[d]),
+                method=plan.tier.method,
+                ties=plan.policy,
+                seed=run_seed,
+                **extra,
+            )
+        except TieError:
+            out.tied.setdefault(d, []).append(first_run + r)
+            out.seats[r, d] = 0
+            continue
+        except (InvalidSeatsError, InvalidVotesError):
+            out.unfilled.setdefault(d, []).append(first_run + r)
+            out.seats[r, d] = 0
+            continue
+        out.seats[r, d] = 0
+        out.seats[r, d, : len(names)] = [alloc.seats.get(o, 0) for o in names]
+        if alloc.ties:
+            out.settled.setdefault(d, []).append(first_run + r)
+    return out
+
+
+# ---------------------------------------------------------------- the result
+
+
+@dataclass(frozen=True, slots=True)
+class RunVotes:
+    """The perturbed votes of every run, per tier with votes: ``(runs, districts, options)`` arrays."""
+
+    tiers: tuple[str, ...]
+    districts: tuple[tuple[str, ...], ...]
+    names: tuple[tuple[tuple[str, ...], ...], ...]
+    arrays: tuple[IntArray, ...]
+    options: Mapping[str, tuple[str, str]]
+
+
+_STATS = {
+    "level": pl.Utf8,
+    "name": pl.Utf8,
+    "alliance": pl.Utf8,
+    "baseline": pl.Int64,
+    "mean": pl.Float64,
+    "sd": pl.Float64,
+    "q05": pl.Int64,
+    "median": pl.Int64,
+    "q95": pl.Int64,
+    "min": pl.Int64,
+    "max": pl.Int64,
+    "p_majority": pl.Float64,
+    "p_two_thirds": pl.Float64,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationResult:
+    """Seat distributions over the runs of a simulation, per party (and alliance).
+
+    Attributes
+    ----------
+    ruleset:
+        Id of the rule set simulated.
+    runs:
+        Runs drawn. ``seats`` holds the runs kept (their numbers in ``run_index``);
+        runs in which a tie decided a seat under the policy ``"error"``, or a
+        district could not be filled, are left out and listed in ``dropped_runs``.
+    seed, noise, ties:
+        What makes the simulation reproducible: the numpy seed (drawn and recorded
+        when none was given), the noise model (:meth:`Noise.describe`) and the tie
+        policy override (``None``: each tier's own, else the rule set's).
+    total_seats:
+        Seats of the assembly; a majority is more than half of them, two-thirds
+        at least ``2/3`` of them (``3 * seats >= 2 * total_seats``).
+    parties, alliances:
+        Column names of ``seats``, and each party's alliance.
+    seats:
+        ``(kept runs x parties)`` seats in each run kept.
+    tier_seats:
+        Tier id -> ``(kept runs x parties)`` seats won in that tier.
+    baseline:
+        Seats of each party in the unperturbed election (``None`` when a tie
+        decides a seat there under the policy ``"error"``).
+    tie_districts:
+        ``"tier/district"`` -> runs in which a tie decided a seat there (left
+        out under ``"error"``, settled by the policy otherwise).
+    unfilled_districts:
+        ``"tier/district"`` -> runs in which the district could not be filled.
+    tie_runs:
+        Runs in which any tie decided a seat.
+    votes:
+        Every run's perturbed votes (only with ``keep_votes=True``); see :meth:`run_votes`.
+    """
+
+    ruleset: str
+    runs: int
+    seed: int
+    noise: str
+    ties: str | None
+    total_seats: int
+    parties: tuple[str, ...]
+    alliances: tuple[str, ...]
+    seats: IntArray
+    tier_seats: Mapping[str, IntArray]
+    run_index: IntArray
+    dropped_runs: IntArray
+    baseline: tuple[int, ...] | None
+    tie_districts: Mapping[str, int]
+    unfilled_districts: Mapping[str, int]
+    tie_runs: int
+    votes: RunVotes | None = None
+
+    @property
+    def kept(self) -> int:
+        """Runs in the distributions."""
+        return int(self.seats.shape[0])
+
+    def alliance_seats(self) -> tuple[tuple[str, ...], IntArray]:
+        """Alliance names and the ``(kept runs x alliances)`` seat matrix.
+
+        >>> import polars as pl
+        >>> from seats.rules import build_ruleset
+        >>> rs = build_ruleset({"id": "toy", "total_seats": 2, "tier": [
+        ...     {"id": "list", "method": "dhondt", "districts": [{"id": "N", "seats": 2}]}]})
+        >>> v = pl.DataFrame({"tier": ["list"] * 3, "district": ["N"] * 3, "option": ["A", "B", "C"],
+        ...                   "votes": [500, 400, 100], "alliance": ["AB", "AB", "C"]})
+        >>> names, m = simulate(rs, v, runs=10, seed=1).alliance_seats()
+        >>> names, m.sum(axis=1).tolist() == [2] * 10
+        (('AB', 'C'), True)
+        """
+        names = tuple(dict.fromkeys(self.alliances))
+        out = np.zeros((self.seats.shape[0], len(names)), dtype=np.int64)
+        for j, a in enumerate(self.alliances):
+            out[:, names.index(a)] += self.seats[:, j]
+        return names, out
+
+    def to_polars(self, level: str = "alliance") -> pl.DataFrame:
+        """Per ``alliance`` (default) or ``party``: baseline, mean, sd, 5/50/95% quantiles, min, max,
+        and the probabilities of a majority and of a two-thirds supermajority of all seats.
+
+        Quantiles are seat counts that occurred (numpy's ``inverted_cdf``); ``sd`` is the
+        sample standard deviation. Rows are sorted by mean seats, most first.
+
+        >>> import polars as pl
+        >>> from seats.rules import build_ruleset
+        >>> rs = build_ruleset({"id": "toy", "total_seats": 3, "tier": [
+        ...     {"id": "list", "method": "dhondt", "districts": [{"id": "N", "seats": 3}]}]})
+        >>> v = pl.DataFrame({"tier": ["list"] * 2, "district": ["N"] * 2, "option": ["A", "B"],
+        ...                   "votes": [900, 100]})
+        >>> simulate(rs, v, runs=50, seed=3).to_polars().select("name", "median", "p_majority").rows()
+        [('A', 3, 1.0), ('B', 0, 0.0)]
+        """
+        if level not in ("alliance", "party"):
+            raise SimulationError(f"unknown level {level!r}; choose alliance or party")
+        base: tuple[int, ...] | None
+        if level == "party":
+            names, matrix, allied = self.parties, self.seats, self.alliances
+            base = self.baseline
+        else:
+            names, matrix = self.alliance_seats()
+            allied = names
+            base = None
+            if self.baseline is not None:
+                totals = dict.fromkeys(names, 0)
+                for a, s in zip(self.alliances, self.baseline, strict=True):
+                    totals[a] += s
+                base = tuple(totals.values())
+        data: dict[str, list[Any]] = {k: [] for k in _STATS}
+        kept = matrix.shape[0]
+        for j, name in enumerate(names):
+            col = matrix[:, j]
+            data["level"].append(level)
+            data["name"].append(name)
+            data["alliance"].append(allied[j])
+            data["baseline"].append(None if base is None else int(base[j]))
+            if kept:
+                q05, q50, q95 = np.quantile(col, [0.05, 0.5, 0.95], method="inverted_cdf").tolist()
+                data["mean"].append(float(col.mean()))
+                data["sd"].append(float(col.std(ddof=1)) if kept > 1 else 0.0)
+                data["q05"].append(int(q05))
+                data["median"].append(int(q50))
+                data["q95"].append(int(q95))
+                data["min"].append(int(col.min()))
+                data["max"].append(int(col.max()))
+                data["p_majority"].append(np.count_nonzero(2 * col > self.total_seats) / kept)
+                data["p_two_thirds"].append(np.count_nonzero(3 * col >= 2 * self.total_seats) / kept)
+            else:
+                for k in ("mean", "sd", "q05", "median", "q95", "min", "max", "p_majority", "p_two_thirds"):
+                    data[k].append(None)
+        frame = pl.DataFrame(data, schema=_STATS)
+        if level == "alliance":
+            frame = frame.drop("alliance")
+        return frame.sort(["mean", "name"], descending=[True, False], nulls_last=True)
+
+    def run_votes(self, run: int) -> pl.DataFrame:
+        """The vote table of run ``run`` (needs ``keep_votes=True``).
+
+        Columns tier, district, option, party, alliance, votes; allocating it with
+        :meth:`RuleSet.allocate` (with ``seed=seed + run`` for lots) gives that run's seats.
+
+        >>> import polars as pl
+        >>> from seats.rules import build_ruleset
+        >>> rs = build_ruleset({"id": "toy", "total_seats": 2, "tier": [
+        ...     {"id": "list", "method": "dhondt", "districts": [{"id": "N", "seats": 2}]}]})
+        >>> v = pl.DataFrame({"tier": ["list"] * 2, "district": ["N"] * 2, "option": ["A", "B"],
+        ...                   "votes": [70, 30]})
+        >>> simulate(rs, v, runs=3, seed=1, keep_votes=True).run_votes(2)["votes"].sum()
+        100
+        """
+        if self.votes is None:
+            raise SimulationError("the runs' votes were not kept; simulate with keep_votes=True")
+        if not 0 <= run < self.runs:
+            raise SimulationError(f"run {run} is not between 0 and {self.runs - 1}")
+        rv = self.votes
+        data: dict[str, list[Any]] = {
+            "tier": [],
+            "district": [],
+            "option": [],
+            "party": [],
+            "alliance": [],
+            "votes": [],
+        }
+        for tier, districts, names, arr in zip(rv.tiers, rv.districts, rv.names, rv.arrays, strict=True):
+            for d, (district, opts) in enumerate(zip(districts, names, strict=True)):
+                for k, option in enumerate(opts):
+                    party, alliance = rv.options[option]
+                    data["tier"].append(tier)
+                    data["district"].append(district)
+                    data["option"].append(option)
+                    data["party"].append(party)
+                    data["alliance"].append(alliance)
+                    data["votes"].append(int(arr[run, d, k]))
+        return pl.DataFrame(
+            data,
+            schema={
+                "tier": pl.Utf8,
+                "district": pl.Utf8,
+                "option": pl.Utf8,
+                "party": pl.Utf8,
+                "alliance": pl.Utf8,
+                "votes": pl.Int64,
+            },
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (JSON-ready): settings, run counts, ties, and the alliance and party tables."""
+        return {
+            "ruleset": self.ruleset,
+            "runs": self.runs,
+            "kept": self.kept,
+            "seed": self.seed,
+            "noise": self.noise,
+            "ties": self.ties,
+            "total_seats": self.total_seats,
+            "tie_runs": self.tie_runs,
+            "dropped_runs": [int(r) for r in self.dropped_runs],
+            "tie_districts": dict(self.tie_districts),
+            "unfilled_districts": dict(self.unfilled_districts),
+            "by_alliance": self.to_polars("alliance").to_dicts(),
+            "by_party": self.to_polars("party").to_dicts(),
+        }
+
+
+# ---------------------------------------------------------------- running it
+
+
+def _setup(
+    ruleset: RuleSet, votes: object, ties: str | None
+) -> tuple[pl.DataFrame, dict[str, tuple[str, str]], list[_TierPlan]]:
+    from seats.rules.allocate import load_votes
+    from seats.rules.votes import prepare_votes
+
+    frame, label = load_votes(ruleset, votes)
+    data = prepare_votes(ruleset, frame, label)
+    options: dict[str, tuple[str, str]] = dict(data.options)
+    for t in ruleset.tiers:
+        for r in t.results:
+            options.setdefault(r.option, (r.party, r.alliance))
+    if ties is not None:
+        check_policy(ties)
+    return frame, options, _plans(ruleset, data.votes, tuple(options), ties)
+
+
+def simulate_votes(
+    ruleset: RuleSet,
+    votes: object = None,
+    *,
+    runs: int = 1,
+    seed: int = 0,
+    noise: str | Noise = "multinomial",
+) -> RunVotes:
+    """Only the perturbed votes of ``runs`` runs (the draws :func:`simulate` makes with the same seed).
+
+    >>> import polars as pl
+    >>> from seats.rules import build_ruleset
+    >>> rs = build_ruleset({"id": "toy", "total_seats": 2, "tier": [
+    ...     {"id": "list", "method": "dhondt", "districts": [{"id": "N", "seats": 2}]}]})
+    >>> v = pl.DataFrame({"tier": ["list"] * 2, "district": ["N"] * 2, "option": ["A", "B"],
+    ...                   "votes": [70, 30]})
+    >>> simulate_votes(rs, v, runs=4, seed=1).arrays[0].sum(axis=2).ravel().tolist()
+    [100, 100, 100, 100]
+    """
+    res = simulate(ruleset, votes, runs=runs, seed=seed, noise=noise, ties="order", keep_votes=True)
+    assert res.votes is not None
+    return res.votes
+
+
+def simulate(
+    ruleset: RuleSet,
+    votes: object = None,
+    *,
+    runs: int = 1000,
+    seed: int | None = None,
+    noise: str | Noise = "multinomial",
+    ties: str | None = None,
+    keep_votes: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> SimulationResult:
+    """Allocate ``runs`` perturbed copies of an election under ``ruleset`` and summarise the seats.
+
+    Parameters
+    ----------
+    ruleset:
+        The rule set (every tier is simulated; links must be ``parallel``).
+    votes:
+        A polars frame, a path, or ``None`` for the rule set's shipped vote table.
+    runs:
+        Number of perturbed elections.
+    seed:
+        Seed of the numpy Generator (and, plus the run number, of tie lots). Without
+        one, a seed is drawn and recorded in the result, so every run can be repeated.
+    noise:
+        ``"multinomial"`` or ``"dirichlet:ALPHA"`` (see the module docstring), or a :class:`Noise`.
+    ties:
+        Tie policy for every tier instead of its own: ``"error"`` (runs with a deciding
+        tie are left out and reported), ``"lot"``, ``"most-votes"`` or ``"order"``.
+    keep_votes:
+        Keep every run's perturbed votes (memory: runs x options of every district).
+    progress:
+        Called with the number of runs just finished after each chunk of :data:`CHUNK` runs.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from seats.rules import build_ruleset
+    >>> rs = build_ruleset({"id": "toy", "total_seats": 4, "tier": [
+    ...     {"id": "list", "method": "dhondt", "districts": [{"id": "N", "seats": 4}]}]})
+    >>> v = pl.DataFrame({"tier": ["list"] * 2, "district": ["N"] * 2, "option": ["A", "B"],
+    ...                   "votes": [5500, 4500]})
+    >>> res = simulate(rs, v, runs=1000, seed=7, noise="dirichlet:100")
+    >>> res.seed, res.kept + res.tie_runs == 1000, bool(res.seats.sum(axis=1).max() == 4)
+    (7, True, True)
+    """
+    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
+        raise SimulationError(f"runs must be a whole number >= 1, got {runs!r}")
+    model = Noise.parse(noise)
+    if seed is None:
+        seed = int(np.random.SeedSequence().entropy) % 2**63  # type: ignore[arg-type]
+    elif isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise SimulationError(f"seed must be a whole number >= 0, got {seed!r}")
+    frame, options, plans = _setup(ruleset, votes, ties)
+    names = tuple(options)
+    parties = tuple(dict.fromkeys(p for p, _ in options.values()))
+    alliance_of = {p: a for p, a in options.values()}
+    alliances = tuple(alliance_of[p] for p in parties)
+    allies = tuple(dict.fromkeys(alliances))
+    party_idx = np.array([parties.index(options[o][0]) for o in names], dtype=np.int64)
+    alliance_idx = np.array([allies.index(options[o][1]) for o in names], dtype=np.int64)
+    width = len(parties)
+
+    baseline: tuple[int, ...] | None
+    try:
+        base: ElectionResult = (
+            ruleset.allocate(frame, seed=seed)
+            if ties is None
+            else _with_ties(ruleset, ties).allocate(frame, seed=seed)
+        )
+    except TieError:
+        baseline = None
+    else:
+        got = dict.fromkeys(parties, 0)
+        for row in base.by("party").iter_rows(named=True):
+            got[row["party"]] += int(row["seats"])
+        baseline = tuple(got.values())
+
+    rng = np.random.default_rng(seed)
+    tier_seats = {p.tier.id: np.zeros((runs, width), dtype=np.int64) for p in plans}
+    dropped = np.zeros(runs, dtype=bool)
+    tied_any = np.zeros(runs, dtype=bool)
+    tie_where: dict[str, int] = {}
+    unfilled_where: dict[str, int] = {}
+    kept_votes: dict[str, list[IntArray]] = {}
+    for plan in plans:
+        for option, n in plan.given.items():
+            tier_seats[plan.tier.id][:, party_idx[option]] += n
+    for start in range(0, runs, CHUNK):
+        size = min(CHUNK, runs - start)
+        drawn: dict[str, IntArray] = {}
+        for plan in plans:
+            if plan.given or not plan.names:
+                continue
+            tid = plan.tier.id
+            if plan.tier.kind == "derived":
+                v = _derive(plan, drawn[plan.tier.source or ""])
+            else:
+                v = _draw(model, rng, plan.observed, size)
+                if keep_votes:
+                    kept_votes.setdefault(tid, []).append(v)
+            drawn[tid] = v
+            out = _solve(plan, v, _excluded(plan, v, party_idx, alliance_idx), start, seed)
+            for d, found in out.tied.items():
+                label = f"{tid}/{plan.districts[d]}"
+                tie_where[label] = tie_where.get(label, 0) + len(found)
+                tied_any[found] = True
+                dropped[found] = True
+            for d, found in out.settled.items():
+                label = f"{tid}/{plan.districts[d]}"
+                tie_where[label] = tie_where.get(label, 0) + len(found)
+                tied_any[found] = True
+            for d, found in out.unfilled.items():
+                label = f"{tid}/{plan.districts[d]}"
+                unfilled_where[label] = unfilled_where.get(label, 0) + len(found)
+                dropped[found] = True
+            rr, dd, kk = np.nonzero(out.seats)
+            pid = party_idx[plan.col[dd, kk]]
+            flat = np.bincount(rr * width + pid, weights=out.seats[rr, dd, kk], minlength=size * width)
+            tier_seats[tid][start : start + size] += flat.reshape(size, width).astype(np.int64)
+        if progress is not None:
+            progress(size)
+    keep = ~dropped
+    total = sum(tier_seats.values(), np.zeros((runs, width), dtype=np.int64))
+    run_votes = None
+    if keep_votes:
+        vote_plans = [p for p in plans if p.tier.id in kept_votes]
+        run_votes = RunVotes(
+            tuple(p.tier.id for p in vote_plans),
+            tuple(p.districts for p in vote_plans),
+            tuple(p.names for p in vote_plans),
+            tuple(np.concatenate(kept_votes[p.tier.id]) for p in vote_plans),
+            dict(options),
+        )
+    return SimulationResult(
+        ruleset.id,
+        runs,
+        seed,
+        model.describe(),
+        ties,
+        ruleset.total_seats,
+        parties,
+        alliances,
+        total[keep],
+        {t: m[keep] for t, m in tier_seats.items()},
+        np.flatnonzero(keep),
+        np.flatnonzero(dropped),
+        baseline,
+        dict(sorted(tie_where.items())),
+        dict(sorted(unfilled_where.items())),
+        int(tied_any.sum()),
+        run_votes,
+    )
+
+
+def _with_ties(ruleset: RuleSet, ties: str) -> RuleSet:
+    import dataclasses
+
+    tiers = tuple(dataclasses.replace(t, ties=ties) for t in ruleset.tiers)
+    return dataclasses.replace(ruleset, tiers=tiers, ties=ties)
