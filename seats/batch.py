@@ -30,6 +30,7 @@ import numpy.typing as npt
 from seats.errors import InvalidVotesError, TieError
 from seats.methods._input import as_fraction, check_house
 from seats.methods.registry import MethodSpec, resolve
+from seats.methods.signposts import LinearSignpost
 from seats.methods.ties import check_policy
 from seats.results import TieEvent
 
@@ -37,6 +38,7 @@ __all__ = ["BatchAllocation", "allocate", "apportion"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 _TOL = 1e-9
 _SAFE = 2**52
 
@@ -92,15 +94,19 @@ def _eligible(v: IntArray, threshold: Fraction | None) -> npt.NDArray[np.bool_]:
         if int(v.max(initial=0)) * den < 2**62 and int(total.max(initial=0)) * num < 2**62:
             ok &= v * den >= num * total
         else:  # exact with Python ints
-            passes = [[int(x) * den >= num * int(t) for x in row] for row, t in zip(v, total[:, 0], strict=True)]
+            passes = [
+                [int(x) * den >= num * int(t) for x in row] for row, t in zip(v, total[:, 0], strict=True)
+            ]
             ok &= np.asarray(passes, dtype=bool)
     return ok
 
 
-def _divisor_rows(spec: MethodSpec, v: IntArray, ok: npt.NDArray[np.bool_], house: int) -> tuple[IntArray, npt.NDArray[np.bool_]]:
+def _divisor_rows(spec: MethodSpec, v: IntArray, ok: BoolArray, house: int) -> tuple[IntArray, BoolArray]:
     """Float solution of every row and the rows it certifies."""
     sp = spec.signpost
     assert sp is not None
+    if type(sp) is LinearSignpost and sp.first is None and sp.offset > 0:
+        return _linear_rows(sp, v, ok, house)
     vf = np.where(ok, v, 0).astype(np.float64)
     rows, _ = v.shape
     total = vf.sum(axis=1)
@@ -146,9 +152,99 @@ def _divisor_rows(spec: MethodSpec, v: IntArray, ok: npt.NDArray[np.bool_], hous
     bottom = last.min(axis=1, initial=inf)
     with np.errstate(invalid="ignore"):
         certified = (s.sum(axis=1) == house) & ~hopeless & (s.min(axis=1, initial=0) >= 0) & (
-            (top == -inf) | (bottom == inf) & np.isfinite(top) | (np.isfinite(top) & (top < bottom * (1 - 2 * _TOL)))
+            (top == -inf)
+            | (bottom == inf) & np.isfinite(top)
+            | (np.isfinite(top) & (top < bottom * (1 - 2 * _TOL)))
         )
     return s, certified
+
+
+_CHUNK = 8192  # rows per block: a block's arrays stay in cache
+_ABSENT = 1e-300  # stands in for 0 votes: a first quotient no party can lose to, no seat
+
+
+def _linear_rows(
+    sp: LinearSignpost, v: IntArray, ok: BoolArray, house: int
+) -> tuple[IntArray, BoolArray]:
+    """Linear signposts with ``d(0) > 0``: the scalar fast path, a block of rows at a time.
+
+    On inverse quotients ``w = (s + a) / v`` (next seat) and ``u = (s + a - 1) / v``
+    (last seat), ``a = offset / step``: a row is certified when its smallest ``w``
+    exceeds its largest ``u`` by a margin that float error cannot close (each is a
+    few correctly rounded operations from the exact value), which proves that every
+    seat inside beats every seat outside, with no tie. A block is held transposed
+    (parties x rows), so that the reductions over a row's parties run along memory.
+    """
+    rows, m = v.shape
+    seats = np.zeros((rows, m), dtype=np.int64)
+    certified = np.zeros(rows, dtype=bool)
+    if house == 0:
+        certified[:] = True
+        return seats, certified
+    step, off = sp.step, sp.offset
+    a = off / step
+    beta = 1.0 - a
+    every = bool(ok.all())
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for lo in range(0, rows, _CHUNK):
+            hi = min(rows, lo + _CHUNK)
+            if every:
+                vf = np.ascontiguousarray(v[lo:hi].T, dtype=np.float64)
+            else:
+                vf = np.ascontiguousarray(np.where(ok[lo:hi], v[lo:hi], _ABSENT).T)
+            inv = 1.0 / vf
+            total = vf.sum(axis=0)
+            c = (house - m * (beta - 0.5)) / total
+            s = _floor_seats(vf, c, beta)
+            got = s.sum(axis=0)
+            # one Newton step on every row's divisor: the seats' sum is c * total + m * beta
+            # less the sum of the fractional parts
+            c = (house + c * total - got) / total
+            s = _floor_seats(vf, c, beta)
+            got = s.sum(axis=0)
+            for _ in range(8):  # then one seat at a time, on the rows still off
+                short = np.flatnonzero(got < house)
+                if short.size:
+                    w = (s[:, short] + a) * inv[:, short]
+                    s[w.argmin(axis=0), short] += 1.0
+                    got[short] += 1.0
+                over = np.flatnonzero(got > house)
+                if over.size:
+                    u = _last(s[:, over], a) * inv[:, over]
+                    s[u.argmax(axis=0), over] -= 1.0
+                    got[over] -= 1.0
+                if not short.size and not over.size:
+                    break
+            d = s + a
+            w_min = (d * inv).min(axis=0)
+            d -= 1.0
+            if a > 1:
+                d *= s > 0
+            u_max = (d * inv).max(axis=0)
+            good = (got == house) & (w_min > u_max * (1 + 4 * _TOL)) & (u_max > 0)
+            seats[lo:hi] = s.T
+            certified[lo:hi] = good
+    if not every:
+        certified &= ok.any(axis=1)
+    return seats, certified
+
+
+def _floor_seats(vf: FloatArray, c: FloatArray, beta: float) -> FloatArray:
+    x = vf * c
+    if beta:
+        x += beta
+    s = np.floor(x, out=x)
+    if beta < 0:
+        np.maximum(s, 0.0, out=s)
+    return s
+
+
+def _last(s: FloatArray, a: float) -> FloatArray:
+    """``s + a - 1``, and 0 where ``s == 0``: the inverse last quotient times the votes."""
+    d = s + (a - 1.0)
+    if a > 1:
+        d *= s > 0
+    return d
 
 
 def _quota_parts(method: str, total: IntArray, house: int) -> tuple[IntArray, IntArray] | None:
@@ -164,7 +260,7 @@ def _quota_parts(method: str, total: IntArray, house: int) -> tuple[IntArray, In
     return None
 
 
-def _lr_rows(spec: MethodSpec, v: IntArray, ok: npt.NDArray[np.bool_], house: int) -> tuple[IntArray, npt.NDArray[np.bool_]]:
+def _lr_rows(spec: MethodSpec, v: IntArray, ok: BoolArray, house: int) -> tuple[IntArray, BoolArray]:
     vv = np.where(ok, v, 0)
     total = vv.sum(axis=1)
     parts = _quota_parts(spec.id, total, house)
@@ -194,7 +290,9 @@ def _lr_rows(spec: MethodSpec, v: IntArray, ok: npt.NDArray[np.bool_], house: in
     return seats, certified
 
 
-def _plurality_rows(spec: MethodSpec, v: IntArray, ok: npt.NDArray[np.bool_], house: int) -> tuple[IntArray, npt.NDArray[np.bool_]]:
+def _plurality_rows(
+    spec: MethodSpec, v: IntArray, ok: BoolArray, house: int
+) -> tuple[IntArray, BoolArray]:
     rows, parties = v.shape
     key = np.where(ok, v, -1)
     order = np.argsort(-key, axis=1, kind="stable")
@@ -212,7 +310,8 @@ def _plurality_rows(spec: MethodSpec, v: IntArray, ok: npt.NDArray[np.bool_], ho
     return seats, strict
 
 
-_SOLVERS: dict[str, Callable[[MethodSpec, IntArray, npt.NDArray[np.bool_], int], tuple[IntArray, npt.NDArray[np.bool_]]]] = {
+_Solver = Callable[[MethodSpec, IntArray, BoolArray, int], tuple[IntArray, BoolArray]]
+_SOLVERS: dict[str, _Solver] = {
     "divisor": _divisor_rows,
     "largest-remainder": _lr_rows,
     "plurality": _plurality_rows,
@@ -268,7 +367,8 @@ def allocate(
     for r in pending.tolist():
         row_seed = None if seed is None else seed + r
         try:
-            alloc = spec(names, tuple(int(x) for x in v[r]), house, threshold=thr, ties=policy, seed=row_seed, **options)
+            row = tuple(int(x) for x in v[r])
+            alloc = spec(names, row, house, threshold=thr, ties=policy, seed=row_seed, **options)
         except TieError as err:
             errors.append((r, err))
             tie_rows.append(r)
@@ -290,7 +390,8 @@ def allocate(
         )
         batch_error.rows = [r for r, _ in errors]  # type: ignore[attr-defined]
         raise batch_error
-    return BatchAllocation(out, np.asarray(sorted(tie_rows), dtype=np.int64), tuple(settled), int(pending.size))
+    tied = np.asarray(sorted(tie_rows), dtype=np.int64)
+    return BatchAllocation(out, tied, tuple(settled), int(pending.size))
 
 
 def apportion(votes: Any, seats: int, **kwargs: Any) -> IntArray:

@@ -181,6 +181,31 @@ def test_zero_first_signpost_with_a_small_house(method: str, row: list[int], hou
             seats.batch.apportion(np.array([row]), house, method=method)
 
 
+def test_near_ties_beyond_float_precision_are_decided_exactly() -> None:
+    big = 2**60  # big + 1 and big are the same float
+    votes = np.array([[big + 1, big], [big, big + 1]])
+    assert seats.batch.apportion(votes, 1).tolist() == [[1, 0], [0, 1]]
+    assert seats.batch.apportion(np.array([[2 * big + 1, big]]), 3).tolist() == [[2, 1]]  # (2b+1)/2 > b
+    res = seats.batch.allocate(np.array([[big + 1, big], [6, 4]]), 1, method="sainte-lague")
+    assert res.seats.tolist() == [[1, 0], [1, 0]]
+    assert res.exact_rows == 1  # only the near-tie needed the exact engine
+
+
+@pytest.mark.parametrize("method", ["dhondt", "sainte-lague", "danish", "imperiali"])
+def test_rows_are_solved_in_blocks(monkeypatch: pytest.MonkeyPatch, method: str) -> None:
+    monkeypatch.setattr(seats.batch, "_CHUNK", 3)  # blocks of 3 rows, the last one short
+    votes = np.random.default_rng(5).integers(0, 10**6, size=(11, 5))
+    votes[4] = 0  # a row with nothing to share, inside a block
+    with pytest.raises(seats.InvalidVotesError, match="row 4: no party has votes"):
+        seats.batch.apportion(votes, 9, method=method)
+    votes[4] = [7, 0, 0, 0, 0]
+    res = seats.batch.allocate(votes, 9, method=method, ties="order")
+    names = tuple(f"p{j}" for j in range(5))
+    for r in range(votes.shape[0]):
+        expected = scalar_row(votes[r], 9, names, method=method, ties="order")
+        assert res.seats[r].tolist() == list(expected.seats.values())
+
+
 # --- properties: the batch path is the scalar path ------------------------------------------
 
 SOME = settings(max_examples=25)

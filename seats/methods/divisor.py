@@ -162,6 +162,20 @@ def _propose_python(
 ) -> _Proposal | None:
     """Seats from float quotients computed one by one (``int / int``: correctly rounded)."""
     m = len(v)
+    s, nxt, lst = _python_seats(step, off, scale, v, house, total)
+    top = max(nxt)
+    bottom = min(lst)
+    if not top < bottom * (1 - 4 * _TOL):
+        return None
+    low, high = top * (1 - _TOL), bottom * (1 + _TOL)
+    return s, [k for k in range(m) if nxt[k] >= low], [k for k in range(m) if lst[k] <= high]
+
+
+def _python_seats(
+    step: int, off: int, scale: int, v: Sequence[int], house: int, total: int
+) -> tuple[list[int], list[float], list[float]]:
+    """Seats adding up to ``house`` by the float quotients, and those next and last quotients."""
+    m = len(v)
     beta = (step - off) / step
     base = house - m * (beta - 0.5)
     c = (base if base > 0 else house) / total
@@ -197,12 +211,7 @@ def _propose_python(
         nxt[k] = bottom
         lst[k] = v[k] * scale / (step * s[k] + off - step) if s[k] else inf
         got -= 1
-    top = max(nxt)
-    bottom = min(lst)
-    if not top < bottom * (1 - 4 * _TOL):
-        return None
-    low, high = top * (1 - _TOL), bottom * (1 + _TOL)
-    return s, [k for k in range(m) if nxt[k] >= low], [k for k in range(m) if lst[k] <= high]
+    return s, nxt, lst
 
 
 def _propose_numpy(step: int, off: int, scale: int, v: Sequence[int], house: int) -> _Proposal | None:
@@ -375,8 +384,15 @@ def _general(
     fv = [x / (1 << shift) for x in v] if shift else [float(x) for x in v]
     exact = shift > 0
     close = _always if exact else _near
+    nxt: list[float] = []
+    lst: list[float] = []
     if house == 0 or m == 0:
         s = list(lo)
+    elif (
+        not exact and not bounds and not any(off)
+        and type(sp) is LinearSignpost and sp.first is None and sp.offset > 0
+    ):  # the fast path's float proposal (a tie or a near-tie sent it here): usually exact
+        s, nxt, lst = _python_seats(sp.step, sp.offset, sp.scale, v, house, sum(v))
     else:
         s = _estimate(
             sp,
@@ -396,8 +412,9 @@ def _general(
     def can_lose(k: int) -> bool:
         return s[k] > lo[k]
 
-    nxt = [qf(fv[k], s[k] + off[k]) if can_gain(k) else -math.inf for k in range(m)]
-    lst = [qf(fv[k], s[k] + off[k] - 1) if can_lose(k) else math.inf for k in range(m)]
+    if len(nxt) != m:  # not proposed with its quotients above
+        nxt = [qf(fv[k], s[k] + off[k]) if can_gain(k) else -math.inf for k in range(m)]
+        lst = [qf(fv[k], s[k] + off[k] - 1) if can_lose(k) else math.inf for k in range(m)]
     loser_ok = [can_gain(k) for k in range(m)]
     winner_ok = [can_lose(k) for k in range(m)]
 
@@ -454,10 +471,10 @@ def _general(
         if c < 0:
             break
         # An exact tie between the last seat inside and the first seat outside.
-        tied_l = [k for k in losers if close(nxt[k], nxt[best_loser])
-                  and compare(sp, v[k], nq(k), v[best_loser], nq(best_loser)) == 0]
-        tied_w = [k for k in winners if close(lst[k], lst[weakest])
-                  and compare(sp, v[k], nq(k) - 1, v[weakest], nq(weakest) - 1) == 0]
+        tied_l = [k for k in _close_to(losers, nxt, nxt[best_loser], close)
+                  if compare(sp, v[k], nq(k), v[best_loser], nq(best_loser)) == 0]
+        tied_w = [k for k in _close_to(winners, lst, lst[weakest], close)
+                  if compare(sp, v[k], nq(k) - 1, v[weakest], nq(weakest) - 1) == 0]
         contested = len(tied_w)
         tie_key = sp.key(v[weakest], nq(weakest) - 1)
         order = sorted(tied_w + tied_l)
@@ -528,6 +545,18 @@ def _always(a: float, b: float) -> bool:
     return True
 
 
+def _close_to(
+    ks: list[int], floats: list[float], target: float, close: Callable[[float, float], bool]
+) -> list[int]:
+    """The ``k`` in ``ks`` whose float is ``close`` to ``target`` (quotients: positive or infinite)."""
+    if close is not _near:
+        return [k for k in ks if close(floats[k], target)]
+    if math.isinf(target):
+        return [k for k in ks if floats[k] == target]
+    low, high = target - _TOL * target, target + _TOL * target  # _near, without a call per k
+    return [k for k in ks if low <= floats[k] <= high]
+
+
 def _exact_extreme(
     ks: list[int],
     floats: list[float],
@@ -540,7 +569,7 @@ def _exact_extreme(
     if not ks:
         return None
     target = max(floats[k] for k in ks) if high else min(floats[k] for k in ks)
-    near = [k for k in ks if close(floats[k], target)]
+    near = _close_to(ks, floats, target, close)
     best = near[0]
     for k in near[1:]:
         if beats(k, best):
