@@ -39,13 +39,18 @@ the quota moving with the total) a galloping search and a bisection settle the
 exact boundary, so a result costs a handful of apportionments. Seat counts are
 monotone in the shift for divisor methods and the plurality family (population
 monotonicity), so the bisection finds the smallest shift. Largest-remainder
-methods are not population monotone in general (the quota moves with the
-total): a transfer keeps the total, and so the quota, fixed; the Droop quota is
-a step function of the total, so for losses and gains every stretch of
-constant quota is scanned (each is monotone) up to the answer. Whatever the
-method, ``x`` moves the seat and ``x - 1`` does not; the test suite also checks
-vote by vote, on small random elections of every family (with thresholds and
-prior seats), that no smaller shift moves it.
+methods are not population monotone (the quota moves with the total): a
+transfer keeps the total, and so the quota, fixed; for losses and gains, a
+quota proportional to the total (Hare, Hagenbach-Bischoff, Imperiali) changes
+the allocation only where a share crosses a whole number or two remainders
+cross, so those break points below the answer (solved exactly) are checked in
+order; the Droop quota is a step function of the total, so every stretch of
+constant quota is scanned (each is monotone). With a legal threshold on a
+largest-remainder method the quota is that of the votes above the threshold,
+and the answer is the first boundary the search finds. Whatever the method,
+``x`` moves the seat and ``x - 1`` does not; the test suite also checks vote by
+vote, on small random elections of every family (with thresholds and prior
+seats for divisor methods), that no smaller shift moves it.
 
 Inside a rule set the margins are those of each district's apportionment as
 computed (:attr:`~seats.rules.DistrictResult.allocation`): options excluded by
@@ -68,6 +73,7 @@ True
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -378,16 +384,89 @@ def _first(probe: _Pair, estimate: int, limit: int | None) -> int | None:
     return hi
 
 
-def _step_quota(alloc: Allocation) -> bool:
-    """Whether the allocation's quota is a step function of the total (the Droop quota)."""
+def _quota_kind(alloc: Allocation) -> tuple[str, int]:
+    """``("step", 0)`` for the Droop quota, ``("linear", k)`` for a quota ``V / k`` (Hare ``k = h``,
+    Hagenbach-Bischoff ``h + 1``, Imperiali ``h + 2``), ``("", 0)`` otherwise."""
     if not isinstance(alloc.certificate, QuotaCertificate):
-        return False
-    from seats.methods.largest_remainder import DROOP
+        return "", 0
+    from seats.methods import largest_remainder as lr
     from seats.methods.registry import REGISTRY
 
     spec = REGISTRY.get(alloc.method)
     quota = getattr(spec.function, "keywords", {}).get("quota") if spec is not None else None
-    return quota is DROOP
+    h = alloc.house_size
+    if quota is lr.DROOP:
+        return "step", 0
+    linear = {lr.HARE: h, lr.HAGENBACH_BISCHOFF: h + 1, lr.IMPERIALI_QUOTA: h + 2}
+    for fn, k in linear.items():
+        if quota is fn:
+            return "linear", k
+    return "", 0
+
+
+def _linear_quota_breaks(alloc: Allocation, probe: _Pair, k: int, upto: int) -> list[int]:
+    """Every whole shift in ``[0, upto)`` at or just after which a quota ``V / k`` allocation can change.
+
+    With one option's votes moving by ``x`` (the holder losing, or the challenger
+    gaining), each share ``k * v_j(x) / V(x)`` is monotone in ``x``; the allocation
+    changes only where a share crosses a whole number, two remainders cross (the
+    floors fixed between integer crossings); each is a linear equation in ``x``,
+    solved exactly. (Without a threshold: with one the quota is of the votes
+    above it, and the search's answer stands.)
+    """
+    from fractions import Fraction
+
+    sign = -1 if probe.kind == "lose" else 1
+    mover = probe.h if probe.kind == "lose" else probe.c
+    names = list(alloc.parties)
+    base = alloc.votes_by_party
+    total = sum(base.values())
+    delta = {p: (sign if p == mover else 0) for p in names}
+    breaks: set[Fraction] = {Fraction(0)}
+
+    def share(p: str, x: Fraction) -> Fraction:
+        vt = total + sign * x
+        return Fraction(k * (base[p] + delta[p] * x), vt) if vt else Fraction(0)
+
+    end = Fraction(upto)
+    # shares crossing whole numbers
+    for p in names:
+        lo, hi = sorted((share(p, Fraction(0)), share(p, end)))
+        for m in range(math.floor(lo), math.ceil(hi) + 1):
+            den = k * delta[p] - m * sign
+            if den:
+                x = Fraction(m * total - k * base[p], den)
+                if 0 <= x < end:
+                    breaks.add(x)
+    # remainders crossing, segment by segment (floors fixed inside a segment)
+    cuts = sorted(breaks | {end})
+    for a, b in itertools.pairwise(cuts):
+        mid = (a + b) / 2
+        floor_of = {p: math.floor(share(p, mid)) for p in names}
+        for i, p in enumerate(names):
+            for q in names[i + 1:]:
+                df = floor_of[p] - floor_of[q]
+                den = k * (delta[p] - delta[q]) - df * sign
+                if den:
+                    x = Fraction(df * total - k * (base[p] - base[q]), den)
+                    if a <= x < b:
+                        breaks.add(x)
+    out: set[int] = set()
+    for x in breaks:
+        out.add(math.ceil(x))
+        out.add(math.floor(x) + 1)
+    return sorted(x for x in out if 0 <= x < upto)
+
+
+def _first_by_breaks(probe: _Pair, found: int | None, alloc: Allocation, k: int, limit: int) -> int | None:
+    """The smallest shift for a quota ``V / k``: the first break point below ``found`` that moves the seat."""
+    upto = found if found is not None else limit + 1
+    if upto <= 0:
+        return found
+    for x in _linear_quota_breaks(alloc, probe, k, upto):
+        if probe(x).reached:
+            return x
+    return found
 
 
 def _first_by_segments(probe: _Pair, found: int | None, total: int, house: int, limit: int) -> int | None:
@@ -548,7 +627,9 @@ def allocation_margins(
     """
     run = _runner(alloc, options or {})
     est = _Estimator(alloc)
-    stepped = _step_quota(alloc) and not alloc.threshold
+    quota_kind, k = _quota_kind(alloc)
+    stepped = quota_kind == "step" and not alloc.threshold
+    linear = quota_kind == "linear" and not alloc.threshold
     total = sum(alloc.votes)
     out: list[SeatMargin] = []
     for h in alloc.parties:
@@ -561,6 +642,8 @@ def allocation_margins(
         lose = _first(lose_probe, est.lose(h), vh)
         if stepped:
             lose = _first_by_segments(lose_probe, lose, total, alloc.house_size, vh)
+        elif linear:
+            lose = _first_by_breaks(lose_probe, lose, alloc, k, vh)
         lose_to: tuple[str, ...] = ()
         lose_tie = False
         if lose is not None:
@@ -583,6 +666,8 @@ def allocation_margins(
             g = _first(probe, g0, limit)
             if stepped:
                 g = _first_by_segments(probe, g, total, alloc.house_size, limit)
+            elif linear:
+                g = _first_by_breaks(probe, g, alloc, k, limit)
             if g is not None and (gain is None or g < gain):
                 challenger, gain, gain_tie = c, g, probe(g).tie
         # (c) votes moved from the holder to the challenger
@@ -634,7 +719,7 @@ def seat_margins(
     >>> import seats
     >>> a = seats.apportion({"A": 100_000, "B": 80_000, "C": 30_000, "D": 20_000}, 8, method="hare")
     >>> [(m.holder, m.challenger, m.transfer) for m in seat_margins(a).margins]
-    [('A', 'D', 25625), ('B', 'A', 4375), ('C', 'D', 22501), ('D', 'B', None)]
+    [('A', 'D', 25625), ('B', 'A', 4375), ('C', 'D', 22501), ('D', 'A', 3125)]
     """
     if isinstance(result, Allocation):
         return Margins(allocation_margins(result, options=options))

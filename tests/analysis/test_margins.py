@@ -94,7 +94,7 @@ def test_divisor_shifts_are_exact_and_smallest(method: str, votes: dict[str, int
     check_margins(votes, house, method, minimal=True)
 
 
-@pytest.mark.parametrize("method", ["hare", "droop"])
+@pytest.mark.parametrize("method", ["hare", "droop", "hagenbach-bischoff-quota"])
 @settings(max_examples=30)
 @given(votes=votes_st, house=st.integers(1, 7))
 def test_largest_remainder_shifts_are_exact_and_smallest(
@@ -108,6 +108,15 @@ def test_largest_remainder_shifts_are_exact_and_smallest(
 @given(votes=votes_st, house=st.integers(1, 3))
 def test_plurality_shifts_are_exact_and_smallest(method: str, votes: dict[str, int], house: int) -> None:
     check_margins(votes, 1 if method == "plurality" else house, method, minimal=True)
+
+
+@pytest.mark.parametrize("method", sorted(set(seats.REGISTRY) - {"plurality"}))
+@settings(max_examples=8)
+@given(votes=votes_st, house=st.integers(1, 3))
+def test_every_method_shift_moves_the_seat_and_one_fewer_does_not(
+    method: str, votes: dict[str, int], house: int
+) -> None:
+    check_margins(votes, house, method, minimal=False)
 
 
 @settings(max_examples=30)
