@@ -67,7 +67,10 @@ def toy(tmp_path: Path) -> Path:
 
 def run(*args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(main, list(args))
-    return result.exit_code, result.stdout, result.stderr
+    err = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        err += f"unexpected {result.exception!r}"  # shown by the failing assertion
+    return result.exit_code, result.stdout, err
 
 
 def csv(text: str) -> pl.DataFrame:
