@@ -262,12 +262,6 @@ def test_no_seed_column_without_a_lot(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: seats allocate --seed N is not recorded in its CSV/JSON/Parquet/table outputs "
-    "(seats/cli/rules.py emits result.by(...) without ElectionResult.seed, seats/rules/result.py); "
-    "without --seed each tied district draws its own seed (seats/methods/ties.py settle)",
-)
 def test_allocate_records_the_seed(tmp_path: Path) -> None:
     (tmp_path / "tied-election.csv").write_text(tied_election(), encoding="utf-8")
     out = tmp_path / "out.csv"

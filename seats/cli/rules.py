@@ -68,7 +68,9 @@ def allocate_cmd(ruleset: str, votes_path: Path | None, by: str | None, sets: Se
     """Recompute a whole election under RULESET (an id from 'seats rulesets', or a path).
 
     Without --by, the table shows seats by alliance and then by party, with one
-    column per tier; --by tier|district|option gives other roll-ups.
+    column per tier; --by tier|district|option gives other roll-ups. When the
+    rule set (or a --set) settles ties by lot, the seed is recorded in every
+    output (a 'seed' column), drawn at random if --seed is not given.
 
     \b
     Examples:
@@ -80,18 +82,29 @@ def allocate_cmd(ruleset: str, votes_path: Path | None, by: str | None, sets: Se
     if explain and output is not None:
         raise click.UsageError("--explain prints the steps; redirect them to a file instead of --output")
     rs = seats.load_ruleset(ruleset, overrides=parse_overrides(sets))
+    lot = rs.ties == "lot" or any(t.ties == "lot" for t in rs.tiers)
+    if lot and seed is None:  # one seed for the whole run, recorded in the output so the draw can be replayed
+        import random
+
+        seed = random.SystemRandom().randrange(2**32)
     result = rs.allocate(votes_path, seed=seed, thousands=thousands, decimal_comma=decimal_comma)
     for event in result.ties:
         click.echo(f"note: {event.describe()}", err=True)
+    drawn = f" (ties by lot, seed {seed})" if lot else ""
     if explain:
-        click.echo(result.explain())
+        click.echo(result.explain() + (f"\n\nties by lot, seed {seed}" if lot else ""))
         return
+
+    def table(level: str) -> pl.DataFrame:
+        frame = result.by(level)
+        return frame.with_columns(pl.lit(seed, dtype=pl.Int64).alias("seed")) if lot else frame
+
     if by is None and fmt == "table" and output is None:
         from seats.io import format_table
 
-        click.echo(f"{rs.name} ({rs.id}): {result.total} seats")
+        click.echo(f"{rs.name} ({rs.id}): {result.total} seats{drawn}")
         click.echo(format_table(result.by("alliance")))
         click.echo("")
         click.echo(format_table(result.by("party")))
         return
-    emit(result.by(by or "alliance"), fmt, output, inputs=_inputs(rs, votes_path))
+    emit(table(by or "alliance"), fmt, output, inputs=_inputs(rs, votes_path))

@@ -280,3 +280,15 @@ def test_output_never_overwrites_the_default_votes_elsewhere(tmp_path: Path) -> 
                    r"votes\.csv: refusing to overwrite an input file")
     assert votes.read_bytes() == before
     ok("allocate", str(toml), "--format", "csv", "-o", str(tmp_path / "data" / "seats.csv"))
+
+
+def test_a_drawn_seed_is_recorded_and_replays() -> None:
+    args = ["allocate", str(TOY), "--set", "tiers.national.method=hare", "--set", "ties=lot",
+            "--by", "option", "--format", "csv"]
+    first = pl.read_csv(io.StringIO(ok(*args).stdout))
+    (seed,) = set(first["seed"].to_list())
+    again = ok(*args, "--seed", str(seed))
+    assert pl.read_csv(io.StringIO(again.stdout)).equals(first)
+    assert f"seed {seed}" in again.stderr
+    assert "seed" not in pl.read_csv(io.StringIO(ok("allocate", str(TOY), "--format", "csv").stdout)).columns
+    assert f"(ties by lot, seed {seed})" in ok(*args[:6], "--seed", str(seed)).stdout.splitlines()[0]
