@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -111,8 +112,21 @@ class Seat:
     radius: float
 
 
+_INNER = 0.4  # inner radius of the hemicycle, as a fraction of the outer one
+
+
 def _rows_for(n: int) -> int:
-    return max(1, math.ceil(math.sqrt(n / 4))) if n else 0
+    """Rows such that seats are about as far apart along a row as the rows are from each other.
+
+    With rows from radius 0.4 to 1 the row gap is 0.6 / (rows - 1) and the spacing along the
+    rows about pi * 0.7 * rows / n; they match when n = (0.7 pi / 0.6) rows (rows - 1).
+    """
+    if n <= 3:
+        return 1 if n else 0
+    rows = 2
+    while 0.7 * math.pi / (1 - _INNER) * rows * (rows - 1) < n:
+        rows += 1
+    return rows
 
 
 def hemicycle_layout(n: int) -> list[Seat]:
@@ -128,8 +142,7 @@ def hemicycle_layout(n: int) -> list[Seat]:
     rows = _rows_for(n)
     if rows == 0:
         return []
-    inner = 1.0 if rows == 1 else max(0.4, 1 - 0.15 * (rows - 1))
-    radii = [1.0] if rows == 1 else [inner + (1 - inner) * k / (rows - 1) for k in range(rows)]
+    radii = [1.0] if rows == 1 else [_INNER + (1 - _INNER) * k / (rows - 1) for k in range(rows)]
     weights = [round(r * 1_000_000) for r in radii]
     total = sum(weights)
     counts = [n * w // total for w in weights]
@@ -234,15 +247,14 @@ def hemicycle_svg(
     colour = palette(groups, colors)
     layout = hemicycle_layout(n)
 
-    radius = WIDTH / 2 - 40
-    cx, cy = WIDTH / 2, radius + 70
     rows = _rows_for(n)
-    spacing = min(
-        (math.pi * s.radius / max(1, sum(1 for t in layout if t.row == s.row) - 1) for s in layout),
-        default=1.0,
-    )
-    gap = (1 - layout[0].radius) / max(1, rows - 1) if layout and rows > 1 else 1.0
-    dot = max(1.5, 0.42 * radius * min(spacing, gap if rows > 1 else spacing))
+    per_row = Counter(seat.row for seat in layout)
+    spacing = min((math.pi * seat.radius / max(1, per_row[seat.row] - 1) for seat in layout), default=1.0)
+    gap = (1 - _INNER) / (rows - 1) if rows > 1 else spacing
+    size = min(0.42 * min(spacing, gap), 0.1)  # dot radius over hemicycle radius
+    radius = (WIDTH / 2 - 20) / (1 + size)
+    cx, cy = WIDTH / 2, radius + 70
+    dot = max(1.5, size * radius)
 
     heading = title if title is not None else default_title
     labels = [f"{g} ({counts[g]})" for g in groups]
@@ -258,7 +270,7 @@ def hemicycle_svg(
         f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>',
         f'<text class="title" x="{_f(cx)}" y="34" text-anchor="middle" '
         f'font-size="{_f(_title_size(heading, 20))}">{escape(heading)}</text>',
-        '<g class="seats">',
+        f'<g class="seats" data-cx="{_f(cx)}" data-cy="{_f(cy)}">',
     ]
     k = 0
     for g in groups:

@@ -96,9 +96,8 @@ def test_groups_are_contiguous_blocks_in_the_given_order() -> None:
 
 
 def _centre(root: ET.Element) -> tuple[float, float]:
-    width = float(root.get("width", "0"))
-    radius = width / 2 - 40
-    return width / 2, radius + 70
+    group = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "seats")
+    return float(group.get("data-cx", "nan")), float(group.get("data-cy", "nan"))
 
 
 @settings(max_examples=25)
