@@ -82,12 +82,9 @@ def allocate_cmd(ruleset: str, votes_path: Path | None, by: str | None, sets: Se
     if explain and output is not None:
         raise click.UsageError("--explain prints the steps; redirect them to a file instead of --output")
     rs = seats.load_ruleset(ruleset, overrides=parse_overrides(sets))
-    lot = rs.ties == "lot" or any(t.ties == "lot" for t in rs.tiers)
-    if lot and seed is None:  # one seed for the whole run, recorded in the output so the draw can be replayed
-        import random
-
-        seed = random.SystemRandom().randrange(2**32)
     result = rs.allocate(votes_path, seed=seed, thousands=thousands, decimal_comma=decimal_comma)
+    lot = rs.ties == "lot" or any(t.ties == "lot" for t in rs.tiers)
+    seed = result.seed  # drawn by the library for a lot without --seed, so the draw can be replayed
     for event in result.ties:
         click.echo(f"note: {event.describe()}", err=True)
     drawn = f" (ties by lot, seed {seed})" if lot else ""

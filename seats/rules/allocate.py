@@ -170,7 +170,9 @@ def allocate(rs: RuleSet, votes: object = None, *, seed: int | None = None, thou
     Tiers are allocated in dependency order (a derived tier after its source,
     a linked upper tier after the tier below it); each district of each tier
     goes through :func:`seats.apportion` with the tier's method, threshold and
-    tie policy (the tier's, else the rule set's).
+    tie policy (the tier's, else the rule set's). When a policy is ``"lot"``
+    and no ``seed`` is given, one is drawn for the whole election and kept in
+    the result's ``seed``.
 
     >>> import polars as pl, seats
     >>> from seats.rules.load import build_ruleset
@@ -181,6 +183,11 @@ def allocate(rs: RuleSet, votes: object = None, *, seed: int | None = None, thou
     >>> dict(res.tier("list").district("N").seats)
     {'A': 3, 'B': 1}
     """
+    if seed is None and (rs.ties == "lot" or any(t.ties == "lot" for t in rs.tiers)):
+        # one seed for the whole election, kept in the result, so that allocate(seed=res.seed) replays it
+        import random
+
+        seed = random.SystemRandom().randrange(2**32)
     frame, label = load_votes(rs, votes, thousands=thousands, decimal_comma=decimal_comma)
     data: VoteData = prepare_votes(rs, frame, label)
     options: dict[str, tuple[str, str]] = dict(data.options)

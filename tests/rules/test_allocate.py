@@ -608,3 +608,11 @@ def test_overriding_a_method_changes_only_that_tier(ref: str) -> None:
         for tier_id, frame in base.items():
             if tier_id != tier.id:
                 assert changed[tier_id].equals(frame), (tier.id, tier_id)
+
+
+def test_a_lot_without_a_seed_draws_one_for_the_whole_election() -> None:
+    rs = load_ruleset(TOY, overrides={"tiers.national.method": "hare", "ties": "lot"})
+    res = rs.allocate()
+    assert res.seed is not None and [e.seed for e in res.ties] == [res.seed]
+    assert rs.allocate(seed=res.seed).to_polars().equals(res.to_polars())
+    assert load_ruleset(TOY).allocate().seed is None  # nothing drawn without a lot
