@@ -181,14 +181,14 @@ def _python_seats(
     c = (base if base > 0 else house) / total
     s = [int(x * c + beta) for x in v]
     got = sum(s)
-    for _ in range(4):  # Newton steps on the divisor while far off
+    previous: tuple[float, int] | None = None
+    for _ in range(6):  # steps on the divisor while far off
         if abs(got - house) <= 2:
             break
-        frac = c * total + m * beta - got  # sum of the fractional parts
-        new = house + frac - m * beta
-        if new <= 0:
+        new = _next_c(c, got, previous, house, total)
+        if not 0 < new < math.inf:
             break
-        c = new / total
+        previous, c = (c, got), new
         s = [int(x * c + beta) for x in v]
         got = sum(s)
     if beta <= -1:
@@ -214,6 +214,19 @@ def _python_seats(
     return s, nxt, lst
 
 
+def _next_c(c: float, got: int, previous: tuple[float, int] | None, house: int, total: float) -> float:
+    """The next ``c`` (``scale / (step * D)``) for a house of ``house`` seats when ``c`` gave ``got``.
+
+    First a Newton step that keeps the sum of the fractional parts (the seats' sum is
+    ``c * total + m * beta`` less that sum); then secant steps through the last two
+    points, which converge even when many small parties make that sum move with ``c``.
+    """
+    if previous is None or previous[1] == got:
+        return (house + c * total - got) / total
+    c0, got0 = previous
+    return c + (house - got) * (c - c0) / (got - got0)
+
+
 def _propose_numpy(step: int, off: int, scale: int, v: Sequence[int], house: int) -> _Proposal | None:
     """The same proposal with numpy, for many parties, on inverse quotients.
 
@@ -233,8 +246,9 @@ def _propose_numpy(step: int, off: int, scale: int, v: Sequence[int], house: int
     beta = 1.0 - a
     total = float(va.sum())
     c = (house - m * (beta - 0.5)) / total
-    for _ in range(4):  # Newton steps on the divisor while far off
-        if c <= 0:
+    previous: tuple[float, int] | None = None
+    for _ in range(6):  # steps on the divisor while far off
+        if not 0 < c < math.inf:
             return None
         x = va * c
         if beta:
@@ -245,8 +259,7 @@ def _propose_numpy(step: int, off: int, scale: int, v: Sequence[int], house: int
         got = int(s.sum())
         if abs(got - house) <= 2:
             break
-        # the seats' sum is c * total + m * beta less the sum of the fractional parts
-        c = (house + (c * total + m * beta - got) - m * beta) / total
+        previous, c = (c, got), _next_c(c, got, previous, house, total)
     if got != house:
         r = abs(house - got)
         if r > m:
