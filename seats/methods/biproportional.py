@@ -7,7 +7,7 @@ apportionment*); the *lower apportionment* gives cell ``(i, j)`` the seats
 
 with one divisor per district and one per party, chosen so that every row sums to its
 district's magnitude and every column to its party's total (Balinski & Demange 1989;
-Pukelsheim, *Proportional Representation*, 2nd ed. 2017, ch. 14-15). ``round_d`` is the
+Pukelsheim, *Proportional Representation*, 2nd ed., Springer 2017). ``round_d`` is the
 rounding of any registered divisor method (``sainte-lague``, i.e. standard rounding, is
 the Zurich "doppelter Pukelsheim"; ``dhondt`` rounds down).
 
