@@ -1,0 +1,318 @@
+"""Time ``seats simulate`` on the 2020 National Assembly against a per-district loop over a peer library.
+
+Run from the repository root (the peers are only in the bench venv; see bench/README.md):
+
+    bash bench/setup.sh && .bench-venv/bin/python bench/simulate.py [--runs 10000] [--quick]
+
+Workload: the shipped ve-2020-an vote table (87 block-vote circuits, 24 D'Hondt state lists,
+the 48-seat national list on their sum, 3 reserved seats), multinomial noise, seed 1.
+
+* ``seats`` end to end: ``seats.analysis.simulate.simulate(rs, runs=N, seed=1)``, draws included.
+* ``seats`` allocation only: the same draws made first, then every tier of every run allocated
+  (what the per-district loop below does).
+* peer loop: for a sample of the same perturbed runs, every district allocated by one call of
+  the peer (D'Hondt for the 24 state lists and the national list, on its summed votes) and the
+  block-vote circuits by a plain ``sorted`` top-m (no peer implements block vote). The rate is
+  extrapolated (a loop's cost is linear in its runs). The fastest peer on the sample is
+  "the best peer". Its seats are compared with ``seats``' run by run.
+
+The section between ``<!-- BEGIN simulate -->`` and ``<!-- END simulate -->`` of bench/RESULTS.md
+is replaced (appended if absent). Nothing here asserts a target: the numbers are reported as
+they come out, with the load average, since the machine is shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import seats
+from seats.analysis import simulate as sim
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+RESULTS = HERE / "RESULTS.md"
+BEGIN, END = "<!-- BEGIN simulate -->", "<!-- END simulate -->"
+SEED = 1
+
+
+def _peers() -> dict[str, Callable[[list[int], int], list[int]]]:
+    """D'Hondt of each installed peer, as ``(votes, seats) -> seats per party``."""
+    out: dict[str, Callable[[list[int], int], list[int]]] = {}
+    try:
+        from apportionment import methods as am
+
+        def f_am(v: list[int], h: int) -> list[int]:
+            return [int(x) for x in am.compute("dhondt", v, h, parties=[f"p{i}" for i in range(len(v))])]
+
+        out["apportionment"] = f_am
+    except ImportError:
+        pass
+    try:
+        from apportionpy.apportionment import Apportion
+
+        def f_ap(v: list[int], h: int) -> list[int]:
+            return [int(x) for x in Apportion(h, v, "jefferson").fair_shares]
+
+        out["apportionpy"] = f_ap
+    except ImportError:
+        pass
+    try:
+        import biprop
+
+        def f_bp(v: list[int], h: int) -> list[int]:
+            col = np.asarray(v, dtype=np.int64).reshape(-1, 1)
+            res = biprop.Election(col).upper_apportionment(h, rounding_method=np.floor)
+            return [int(x) for x in np.asarray(res).ravel().tolist()]
+
+        out["biprop"] = f_bp
+    except ImportError:
+        pass
+    return out
+
+
+def _top_m(v: list[int], m: int) -> list[int]:
+    order = sorted(range(len(v)), key=lambda i: -v[i])[:m]
+    won = [0] * len(v)
+    for i in order:
+        won[i] = 1
+    return won
+
+
+class Setup:
+    """The ve-2020-an plan and one chunk's worth of draws, shared by every contender."""
+
+    def __init__(self, runs: int) -> None:
+        self.rs = seats.load_ruleset("ve-2020-an")
+        _, options, self.plans = sim._setup(self.rs, None, None)
+        names = tuple(options)
+        self.parties = tuple(dict.fromkeys(p for p, _ in options.values()))
+        self.party_idx = np.array([self.parties.index(options[o][0]) for o in names], dtype=np.int64)
+        self.alliance_idx = self.party_idx
+        self.runs = runs
+        rng = np.random.default_rng(SEED)
+        model = sim.Noise.parse("multinomial")
+        self.chunks = []
+        for start in range(0, runs, sim.CHUNK):
+            self.chunks.append((start, sim._draw_chunk(self.plans, model, rng, min(sim.CHUNK, runs - start))))
+        self.by_id = {p.tier.id: p for p in self.plans}
+
+    def seats_allocate(self) -> list[np.ndarray]:
+        """Every run's seats per party, by the vectorised path (one matrix per chunk)."""
+        width = len(self.parties)
+        out = []
+        for start, drawn in self.chunks:
+            size = next(iter(drawn.values())).shape[0]
+            m = np.zeros((size, width), dtype=np.int64)
+            for plan in self.plans:
+                for o, n in plan.given.items():
+                    m[:, self.party_idx[o]] += n
+            for plan, res in sim._allocate_chunk(
+                self.plans, drawn, start, SEED, self.party_idx, self.alliance_idx
+            ):
+                r, d, k = np.nonzero(res.seats)
+                np.add.at(m, (r, self.party_idx[plan.col[d, k]]), res.seats[r, d, k])
+            out.append(m)
+        return out
+
+    def run_votes(self, run: int) -> dict[str, np.ndarray]:
+        start, drawn = self.chunks[run // sim.CHUNK]
+        return {t: a[run - start] for t, a in drawn.items()}
+
+
+def peer_run(
+    setup: Setup, votes: dict[str, np.ndarray], dhondt: Callable[[list[int], int], list[int]]
+) -> np.ndarray:
+    """One run allocated district by district: the peer for D'Hondt lists, ``sorted`` for block vote."""
+    width = len(setup.parties)
+    seats_p = np.zeros(width, dtype=np.int64)
+    national = setup.by_id["national-list"]
+    nat = np.zeros(national.col.shape[1], dtype=np.int64)
+    for plan in setup.plans:
+        tid = plan.tier.id
+        if plan.given:
+            for o, n in plan.given.items():
+                seats_p[setup.party_idx[o]] += n
+            continue
+        if plan.tier.kind == "derived":
+            continue
+        v = votes[tid]
+        for d, names in enumerate(plan.names):
+            row = [int(x) for x in v[d, : len(names)]]
+            h = int(plan.house[d])
+            won = _top_m(row, h) if plan.spec.family == "plurality" else dhondt(row, h)
+            for k, n in enumerate(won):
+                if n:
+                    seats_p[setup.party_idx[plan.col[d, k]]] += n
+            if tid == national.tier.source:
+                _, cols = national.source_map[d]
+                nat[cols] += v[d, : len(names)]
+    won = dhondt([int(x) for x in nat], int(national.house[0]))
+    for k, n in enumerate(won):
+        if n:
+            seats_p[setup.party_idx[national.col[0, k]]] += n
+    return seats_p
+
+
+def _best_of(fn: Callable[[], Any], repeats: int) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def _load() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "n/a"
+
+
+def _commit() -> str:
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=10_000, help="runs for seats (default 10000)")
+    ap.add_argument("--sample", type=int, default=100, help="runs allocated by each peer loop (default 100)")
+    ap.add_argument("--quick", action="store_true", help="2,000 runs, 30 peer runs, one repeat")
+    ap.add_argument("--no-write", action="store_true", help="print the section, do not touch RESULTS.md")
+    args = ap.parse_args(argv)
+    runs, sample, repeats = (2_000, 30, 1) if args.quick else (args.runs, args.sample, 3)
+    load_start = _load()
+    t_start = time.perf_counter()
+
+    rs = seats.load_ruleset("ve-2020-an")
+    end_to_end: dict[str, float] = {}
+    for noise in ("multinomial", "dirichlet:20000"):
+        t = _best_of(lambda noise=noise: sim.simulate(rs, runs=runs, seed=SEED, noise=noise), repeats)
+        end_to_end[noise] = runs / t
+    setup = Setup(runs)
+    alloc_t = _best_of(setup.seats_allocate, repeats)
+    ours = np.concatenate(setup.seats_allocate())
+    draw_t = _best_of(lambda: Setup(runs), 1)
+
+    peers = _peers()
+    peer_rate: dict[str, float] = {}
+    agree: dict[str, tuple[int, int]] = {}
+    picks = np.linspace(0, runs - 1, num=min(sample, runs)).astype(int).tolist()
+    for name, fn in peers.items():
+        same = 0
+        t0 = time.perf_counter()
+        got = [peer_run(setup, setup.run_votes(r), fn) for r in picks]
+        elapsed = time.perf_counter() - t0
+        for r, g in zip(picks, got, strict=True):
+            same += int(np.array_equal(g, ours[r]))
+        peer_rate[name] = len(picks) / elapsed
+        agree[name] = (same, len(picks))
+    # the loop a user would write with the best peer, including one numpy draw per district per run
+    best = max(peer_rate, key=lambda k: peer_rate[k]) if peer_rate else None
+    loop_e2e = None
+    if best is not None:
+        rng = np.random.default_rng(SEED)
+        n_runs = len(picks)
+        t0 = time.perf_counter()
+        for _ in range(n_runs):
+            votes = {}
+            for plan in setup.plans:
+                if plan.given or plan.tier.kind == "derived":
+                    continue
+                n = plan.observed.sum(axis=1)
+                votes[plan.tier.id] = np.stack(
+                    [rng.multinomial(n[d], plan.observed[d] / n[d]) for d in range(len(n))]
+                )
+            peer_run(setup, votes, peers[best])
+        loop_e2e = n_runs / (time.perf_counter() - t0)
+
+    seats_alloc_rate = runs / alloc_t
+    lines = [BEGIN, "## Monte Carlo — whole ve-2020-an elections per second (`bench/simulate.py`)", ""]
+    lines.append(
+        f"{_dt.datetime.now(_dt.UTC):%Y-%m-%d %H:%M} UTC, seats @ {_commit()}, {os.cpu_count()} cores, "
+        f"load average at start / end {load_start} / {_load()}; best of {repeats} repeat(s). "
+        f"Run took {time.perf_counter() - t_start:.0f} s. Machine shared: compare ratios, not absolutes."
+    )
+    lines.append("")
+    lines.append(
+        "Workload: the shipped ve-2020-an votes (87 block-vote circuits, 24 D'Hondt state lists, the "
+        "national list on their sum, 3 reserved seats); each district resampled (multinomial, n = its "
+        "votes), seed 1. The peer loop allocates a sample of the same perturbed runs district by district "
+        "(D'Hondt by the peer, block vote by a plain `sorted` top-m since no peer has it), extrapolated."
+    )
+    lines.append("")
+    lines.append("| contender | runs / s | seats speed-up |")
+    lines.append("|---|---:|---:|")
+    lines.append(
+        f"| `seats` simulate, multinomial, end to end ({runs:,} runs) "
+        f"| {end_to_end['multinomial']:,.0f} | — |"
+    )
+    lines.append(
+        f"| `seats` simulate, dirichlet:20000, end to end | {end_to_end['dirichlet:20000']:,.0f} | — |"
+    )
+    lines.append(f"| `seats` allocation only (same draws, all tiers) | {seats_alloc_rate:,.0f} | 1× |")
+    lines.append(f"| `seats` multinomial draws only | {runs / draw_t:,.0f} | — |")
+    for name, rate in sorted(peer_rate.items(), key=lambda kv: -kv[1]):
+        lines.append(
+            f"| loop over districts, `{name}` D'Hondt ({len(picks)} runs) | {rate:,.0f} | "
+            f"{seats_alloc_rate / rate:,.0f}× |"
+        )
+    if loop_e2e is not None:
+        lines.append(
+            f"| same loop with `{best}`, numpy draw per district included | {loop_e2e:,.0f} | "
+            f"{end_to_end['multinomial'] / loop_e2e:,.1f}× (vs seats end to end) |"
+        )
+    lines.append("")
+    if agree:
+        lines.append(
+            "Agreement (seats per party, run by run, on the sampled runs): "
+            + "; ".join(f"`{k}` {s}/{n}" for k, (s, n) in agree.items())
+            + "."
+        )
+        lines.append("")
+    target = 50_000
+    lines.append(
+        f"Targets (issue 4): ≥ {target:,} whole elections/s end to end — measured "
+        f"{end_to_end['multinomial']:,.0f}/s (multinomial); ≥ 100× a per-district loop over the best peer — "
+        + (
+            f"allocation {seats_alloc_rate / peer_rate[best]:,.0f}× (`{best}`), end to end "
+            f"{end_to_end['multinomial'] / loop_e2e:,.1f}×."
+            if best and loop_e2e
+            else "no peer installed."
+        )
+    )
+    lines.append("")
+    lines.append(END)
+    section = "\n".join(lines)
+    print(section)
+    if not args.no_write:
+        text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
+        if BEGIN in text and END in text:
+            head, rest = text.split(BEGIN, 1)
+            _, tail = rest.split(END, 1)
+            text = head + section + tail
+        else:
+            text = text.rstrip("\n") + "\n\n" + section + "\n"
+        RESULTS.write_text(text, encoding="utf-8")
+        print(f"wrote {RESULTS}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
