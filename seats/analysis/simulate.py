@@ -185,6 +185,7 @@ class _TierPlan:
     observed: IntArray  # (D, K)
     source_map: list[tuple[int, IntArray]] = field(default_factory=list)  # derived: (dst district, dst cols)
     given: dict[int, int] = field(default_factory=dict)  # reserved: option index -> seats
+    base: IntArray | None = None  # (D, K) seats on the observed votes, tried first in every run
 
 
 def _plans(
@@ -258,7 +259,48 @@ def _plans(
             observed,
             source_map,
         )
-    return [plans[t.id] for t in _order(rs)]
+    ordered = [plans[t.id] for t in _order(rs)]
+    for plan in ordered:
+        if plan.tier.kind == "derived":
+            plan.observed = _derive(plan, plans[plan.tier.source or ""].observed[None])[0]
+        checkable = plan.spec.family == "plurality" or plan.spec.signpost is not None
+        if plan.names and not plan.given and not plan.tier.threshold and _fast(plan) and checkable:
+            seats, certified = _rows(plan, plan.observed, plan.observed > 0, plan.house)
+            seats[~certified] = -1  # never certified: those districts are solved in full every run
+            plan.base = seats
+    return ordered
+
+
+def _fast(plan: _TierPlan) -> bool:
+    return not plan.tier.options and plan.spec.id != "custom"
+
+
+def _rows(plan: _TierPlan, v: IntArray, ok: BoolArray, house: IntArray) -> tuple[IntArray, BoolArray]:
+    """The vectorised solver of the tier's method family on rows ``v`` (each with its own magnitude)."""
+    if plan.spec.family == "divisor" and plan.spec.signpost is not None:
+        return _divisor_rows(plan.spec, v, ok, house)
+    if plan.spec.family == "plurality":
+        return _plurality_rows(plan.spec, v, ok, house)
+    return _batch_rows(plan.spec, v, ok, house)
+
+
+def _check(plan: _TierPlan, v: IntArray, ok: BoolArray, s: IntArray, house: IntArray) -> BoolArray:
+    """Rows for which the seats ``s`` are certainly the allocation (strict, so no tie decides a seat)."""
+    stray = ((s > 0) & ~ok).any(axis=1) | (s.min(axis=1, initial=0) < 0) | (s.sum(axis=1) != house)
+    if plan.spec.family == "plurality":
+        win = s > 0
+        key = np.where(ok, v, -1)
+        low = np.where(win, key, np.iinfo(np.int64).max).min(axis=1, initial=np.iinfo(np.int64).max)
+        high = np.where(win, -1, key).max(axis=1, initial=-1)
+        good: BoolArray = ~stray & (s <= 1).all(axis=1) & (low > high) & ((low > 0) | (house == 0))
+        if plan.spec.id == "plurality":
+            good &= house <= 1
+        return good
+    sp = plan.spec.signpost
+    assert sp is not None
+    vf = np.where(ok, v, 0).astype(np.float64)
+    certified: BoolArray = ~stray & _divisor_certified(sp, vf, ok, s, house)
+    return certified
 
 
 def _derive(plan: _TierPlan, src: IntArray) -> IntArray:
@@ -310,23 +352,19 @@ def _divisor_rows(
     vf = np.where(ok, v, 0).astype(np.float64)
     total = vf.sum(axis=1)
     hf = np.maximum(house, 1).astype(np.float64)
-    divisor = np.where(total > 0, total / (hf + ok.sum(axis=1) / 2), 1.0)
-    best = np.zeros(v.shape, dtype=np.int64)
-    best_gap = np.full(v.shape[0], np.inf)
-    for _ in range(12):
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            counts = np.where(ok, sp.estimate(vf / divisor[:, None]), 0.0)
-        got = counts.sum(axis=1)
-        gap = np.abs(got - house)
-        better = gap < best_gap
-        best[better] = counts[better].astype(np.int64)
-        best_gap = np.where(better, gap, best_gap)
-        if not (best_gap > 0).any():
-            break
-        divisor = np.where(got > 0, divisor * got / hf, divisor / 2)
-    s = best
-    inf = np.inf
     contenders = ok.sum(axis=1)
+    divisor = np.where(total > 0, total / (hf + contenders / 2), 1.0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        s = np.where(ok, sp.estimate(vf / divisor[:, None]), 0.0).astype(np.int64)
+    for _ in range(3):  # rescale the divisor of rows far off; the passes below fix the last few seats
+        got = s.sum(axis=1)
+        far = np.flatnonzero((np.abs(got - house) > 2) & (total > 0) & (got > 0))
+        if not far.size:
+            break
+        divisor[far] *= got[far] / hf[far]
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            s[far] = np.where(ok[far], sp.estimate(vf[far] / divisor[far, None]), 0.0).astype(np.int64)
+    inf = np.inf
     hopeless = (contenders == 0) & (house > 0)
     if sp.b(0) == 0:
         hopeless |= contenders > house
@@ -342,12 +380,24 @@ def _divisor_rows(
         if over.size:
             q = np.where(ok[over] & (s[over] > 0), sp.quotients(vf[over], np.maximum(s[over] - 1, 0)), inf)
             s[over, q.argmin(axis=1)] -= 1
+    certified = _divisor_certified(sp, vf, ok, s, house)
+    return s, certified
+
+
+def _divisor_certified(sp: Any, vf: FloatArray, ok: BoolArray, s: IntArray, house: IntArray) -> BoolArray:
+    """Rows whose seats ``s`` the floats certify: the best losing quotient is below the worst winning one
+    by far more than rounding error (as :mod:`seats.batch` certifies)."""
+    inf = np.inf
+    contenders = ok.sum(axis=1)
+    hopeless = (contenders == 0) & (house > 0)
+    if sp.b(0) == 0:
+        hopeless |= contenders > house
     nxt = np.where(ok, sp.quotients(vf, s), -inf)
     last = np.where(ok & (s > 0), sp.quotients(vf, np.maximum(s - 1, 0)), inf)
     top = nxt.max(axis=1, initial=-inf)
     bottom = last.min(axis=1, initial=inf)
     with np.errstate(invalid="ignore"):
-        certified = (
+        certified: BoolArray = (
             (s.sum(axis=1) == house)
             & ~hopeless
             & (s.min(axis=1, initial=0) >= 0)
@@ -357,7 +407,7 @@ def _divisor_rows(
                 | (np.isfinite(top) & (top < bottom * (1 - 2 * _TOL)))
             )
         )
-    return s, certified
+    return certified
 
 
 def _plurality_rows(
@@ -426,15 +476,17 @@ def _solve(
     flat = vv.reshape(runs * dcount, width)
     ok = (flat > 0) & np.broadcast_to(running, v.shape).reshape(runs * dcount, width)
     house = np.tile(plan.house, runs)
-    fast = not plan.tier.options and plan.spec.id != "custom"
-    if fast and plan.spec.family == "divisor" and plan.spec.signpost is not None:
-        seats, certified = _divisor_rows(plan.spec, flat, ok, house)
-    elif fast and plan.spec.family == "plurality":
-        seats, certified = _plurality_rows(plan.spec, flat, ok, house)
-    elif fast:
-        seats, certified = _batch_rows(plan.spec, flat, ok, house)
-    else:
+    if not _fast(plan):
         seats, certified = np.zeros_like(flat), np.zeros(flat.shape[0], dtype=bool)
+    elif plan.base is not None:
+        # most runs keep the observed allocation: check it first, solve only the rows it fails
+        seats = np.broadcast_to(plan.base, v.shape).reshape(flat.shape).copy()
+        certified = _check(plan, flat, ok, seats, house)
+        todo = np.flatnonzero(~certified)
+        if todo.size:
+            seats[todo], certified[todo] = _rows(plan, flat[todo], ok[todo], house[todo])
+    else:
+        seats, certified = _rows(plan, flat, ok, house)
     out = _Outcome(seats.reshape(v.shape).copy(), {}, {}, {})
     for row in np.flatnonzero(~certified).tolist():
         r, d = divmod(row, dcount)
@@ -464,6 +516,38 @@ def _solve(
         out.seats[r, d, : len(names)] = [alloc.seats.get(o, 0) for o in names]
         if alloc.ties:
             out.settled.setdefault(d, []).append(first_run + r)
+    return out
+
+
+def _draw_chunk(
+    plans: Sequence[_TierPlan], model: Noise, rng: np.random.Generator, size: int
+) -> dict[str, IntArray]:
+    """Perturbed votes of ``size`` runs for every tier that takes votes, drawn in tier order."""
+    return {
+        p.tier.id: _draw(model, rng, p.observed, size)
+        for p in plans
+        if not p.given and p.names and p.tier.kind != "derived"
+    }
+
+
+def _allocate_chunk(
+    plans: Sequence[_TierPlan],
+    drawn: Mapping[str, IntArray],
+    start: int,
+    seed: int | None,
+    party_idx: IntArray,
+    alliance_idx: IntArray,
+) -> list[tuple[_TierPlan, _Outcome]]:
+    """Allocate every tier of a chunk of runs (derived tiers summed from their source first)."""
+    votes = dict(drawn)
+    out = []
+    for plan in plans:
+        if plan.given or not plan.names:
+            continue
+        if plan.tier.kind == "derived":
+            votes[plan.tier.id] = _derive(plan, votes[plan.tier.source or ""])
+        v = votes[plan.tier.id]
+        out.append((plan, _solve(plan, v, _excluded(plan, v, party_idx, alliance_idx), start, seed)))
     return out
 
 
@@ -840,19 +924,12 @@ def simulate(
             tier_seats[plan.tier.id][:, party_idx[option]] += n
     for start in range(0, runs, CHUNK):
         size = min(CHUNK, runs - start)
-        drawn: dict[str, IntArray] = {}
-        for plan in plans:
-            if plan.given or not plan.names:
-                continue
+        drawn = _draw_chunk(plans, model, rng, size)
+        if keep_votes:
+            for tid, v in drawn.items():
+                kept_votes.setdefault(tid, []).append(v)
+        for plan, out in _allocate_chunk(plans, drawn, start, seed, party_idx, alliance_idx):
             tid = plan.tier.id
-            if plan.tier.kind == "derived":
-                v = _derive(plan, drawn[plan.tier.source or ""])
-            else:
-                v = _draw(model, rng, plan.observed, size)
-                if keep_votes:
-                    kept_votes.setdefault(tid, []).append(v)
-            drawn[tid] = v
-            out = _solve(plan, v, _excluded(plan, v, party_idx, alliance_idx), start, seed)
             for d, found in out.tied.items():
                 label = f"{tid}/{plan.districts[d]}"
                 tie_where[label] = tie_where.get(label, 0) + len(found)
