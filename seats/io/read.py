@@ -43,6 +43,7 @@ VOTE_TABLE_COLUMNS = (("tier", "district", "option", "votes"), ("card", "party",
 
 PathLike = str | os.PathLike[str]
 _PLAIN_INT = re.compile(r"\s*\+?[0-9]{1,18}\s*")
+_PLAIN_INT_ANCHORED = r"^\s*\+?[0-9]{1,18}\s*$"  # the same, for polars' vectorised str.contains
 
 
 def _format_of(path: Path, given: str | None) -> str:
@@ -169,6 +170,9 @@ def _vote_column(
     if isinstance(cells, pl.Series):
         if cells.dtype.is_numeric() and _clean_numbers(cells):
             return cells.cast(pl.Int64).rename(name)
+        plain = cells.dtype == pl.Utf8 and not cells.null_count()
+        if plain and cells.str.contains(_PLAIN_INT_ANCHORED).all():
+            return cells.str.strip_chars().str.strip_prefix("+").cast(pl.Int64).rename(name)
         if not (cells.dtype.is_numeric() or cells.dtype in (pl.Utf8, pl.Null)):
             raise VoteTableError(f"{raw.label}, column {name!r}: holds {cells.dtype} values, not vote counts")
         values: list[object] = cells.to_list()
@@ -414,6 +418,8 @@ def read_vote_table(
         optional=optional,
     )
     keys = [c for c in ("tier", "district", "option", "card") if c in frame.columns]
+    if not frame.select(pl.struct(keys).is_duplicated().any()).item():
+        return frame
     dupes = (
         frame.group_by(keys, maintain_order=True).agg(pl.col("_line")).filter(pl.col("_line").list.len() > 1)
     )

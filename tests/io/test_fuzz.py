@@ -35,7 +35,7 @@ from hypothesis import strategies as st
 import seats
 from seats.cli import main
 from seats.errors import InputFileError, SeatsError
-from seats.io import read_party_votes, read_vote_table
+from seats.io import read_party_votes, read_vote_table, sources
 from seats.rules.model import RuleSet
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "hardening"
@@ -355,3 +355,56 @@ def test_stderr_written_during_a_good_parquet_read_is_kept(tmp_path: Path) -> No
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["12", "1"]
     assert proc.stderr == "warning from native code\n"
+
+
+# ---------------------------------------------------------------- the fast path for plain CSV
+
+
+def _read_or_error(path: Path) -> pl.DataFrame | str:
+    try:
+        return read_vote_table(path)
+    except SeatsError as err:
+        return f"{type(err).__name__}: {err}"
+
+
+@settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_plain_csv_fast_path_matches_the_general_reader(
+    data: st.DataObject, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Plain CSV goes through polars' reader; it must give what the csv-module path gives, errors too."""
+    frame = data.draw(elections())
+    content = to_csv(
+        frame,
+        data.draw(st.permutations(COLUMNS)),
+        data.draw(st.sampled_from([",", ";", "\t"])),
+        data.draw(st.sampled_from(["\n", "\r\n"])),
+        "utf-8",
+    )
+    content = content.replace(b'"', b"")  # no quoting: the plain shape the fast path takes
+    if data.draw(st.booleans()):
+        content = data.draw(corrupted("votes.csv", content))
+    path = workdir / "plain.csv"
+    path.write_bytes(content)
+    fast = _read_or_error(path)
+    with monkeypatch.context() as m:
+        m.setattr(sources, "_plain_delimited", lambda text, label, delimiter: None)
+        general = _read_or_error(path)
+    if isinstance(fast, str) or isinstance(general, str):
+        assert fast == general
+    else:
+        assert fast.equals(general)
+
+
+def test_fast_path_is_taken_for_plain_csv(monkeypatch: pytest.MonkeyPatch) -> None:
+    taken = []
+    real = sources._plain_delimited
+
+    def spy(text: str, label: str, delimiter: str) -> sources.RawTable | None:
+        got = real(text, label, delimiter)
+        taken.append(got is not None)
+        return got
+
+    monkeypatch.setattr(sources, "_plain_delimited", spy)
+    read_vote_table(DATA / "votes.csv")
+    assert taken == [True]
