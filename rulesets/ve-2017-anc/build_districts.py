@@ -17,6 +17,11 @@ Outputs, deterministic byte for byte (UTF-8, LF line endings)::
 municipality appears exactly once, per-state totals equal ``territorial_by_state.csv``, sector totals
 equal the confirmed totals, and the tiers add up to 364 + 173 + 8 and 364 + 181.
 
+State codes: the reference copies keep the upstream ``iso_3166_2`` column as it was copied, and two of
+its codes are not the ISO 3166-2:VE codes of their states (Amazonas is ``VE-Z``, not ``VE-X``; Vargas,
+today La Guaira, is ``VE-X``, not ``VE-W``, which is the Dependencias Federales). ``ISO_FIXES`` maps
+them when the district ids are written (see ``PROVENANCE.md``).
+
 Usage::
 
     python rulesets/ve-2017-anc/build_districts.py [OUTDIR]
@@ -35,6 +40,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REFERENCE = HERE / "reference"
 HEADER = ("id", "name", "seats", "parent", "basis", "source")
+
+# zokeber/venezuela-json's iso_31662 codes that are not the ISO 3166-2:VE code of the state they label:
+# upstream code -> (state name upstream, ISO 3166-2:VE code). ISO 3166-2:VE (ISO Online Browsing Platform,
+# https://www.iso.org/obp/ui/#iso:code:3166:VE; also Debian iso-codes 4.15 data/iso_3166-2.json) has
+# VE-W Dependencias Federales, VE-X La Guaira (formerly Vargas) and VE-Z Amazonas. Every other
+# upstream code is the ISO code of its state and is kept.
+ISO_FIXES = {"VE-X": ("Amazonas", "VE-Z"), "VE-W": ("Vargas", "VE-X")}
 
 GEOGRAPHY = (
     "zokeber/venezuela-json venezuela.json (snapshot b56efbb, 2017-07-14; CC BY 4.0), "
@@ -135,6 +147,21 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
+def iso_code(upstream: str, state: str) -> str:
+    """The ISO 3166-2:VE code of ``state``, given the upstream geography's code for it.
+
+    >>> iso_code("VE-X", "Amazonas"), iso_code("VE-W", "Vargas"), iso_code("VE-V", "Zulia")
+    ('VE-Z', 'VE-X', 'VE-V')
+    """
+    fix = ISO_FIXES.get(upstream)
+    if fix is None:
+        return upstream
+    name, code = fix
+    if state != name:
+        raise SystemExit(f"upstream code {upstream} labels {state!r}, ISO_FIXES expects {name!r}")
+    return code
+
+
 def _read(name: str) -> list[dict[str, str]]:
     with (REFERENCE / name).open(encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
@@ -150,13 +177,15 @@ def _csv(rows: list[tuple[object, ...]], header: tuple[str, ...] = HEADER) -> by
 
 def territorial() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
     """The nominal (311) and list (24) district rows, checked against the per-state totals."""
-    capitals = {r["iso_3166_2"]: r["capital_municipality"] for r in _read("capitals.csv")}
+    capitals = {
+        iso_code(r["iso_3166_2"], r["state"]): r["capital_municipality"] for r in _read("capitals.csv")
+    }
     nominal: list[tuple[object, ...]] = []
     listed: list[tuple[object, ...]] = []
     seen: Counter[str] = Counter()
     per_state: Counter[str] = Counter()
     for r in _read("municipalities.csv"):
-        state, iso, name = r["state"], r["iso_3166_2"], r["municipality"]
+        state, iso, name = r["state"], iso_code(r["iso_3166_2"], r["state"]), r["municipality"]
         did = f"{iso}-{slug(name)}"
         seen[did] += 1
         is_capital = capitals[iso] == name
@@ -195,7 +224,7 @@ def sectoral_enacted() -> list[tuple[object, ...]]:
     totals = {
         r["sector"].split(" (")[0]: int(r["seats_confirmed"]) for r in reference if r["subsector"] == "TOTAL"
     }
-    entities = [(r["iso_3166_2"], r["state"]) for r in _read("capitals.csv")]
+    entities = [(iso_code(r["iso_3166_2"], r["state"]), r["state"]) for r in _read("capitals.csv")]
     rows: list[tuple[object, ...]] = []
     for sector, name, seats in SECTORS:
         spanish = name.split(" (")[0]

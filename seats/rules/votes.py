@@ -50,11 +50,11 @@ def prepare_votes(rs: RuleSet, frame: pl.DataFrame, label: str = "DataFrame") ->
 
     >>> import polars as pl, seats
     >>> rs = seats.load_ruleset("ve-2020-an")
-    >>> frame = pl.DataFrame({"tier": ["nominal"], "district": ["VE-Z-1"], "option": ["A"], "votes": [1]})
+    >>> frame = pl.DataFrame({"tier": ["nominal"], "district": ["VE-W-1"], "option": ["A"], "votes": [1]})
     >>> prepare_votes(rs, frame)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    seats.errors.VoteTableError: DataFrame, row 1: unknown district 'VE-Z-1' in tier 'nominal' ...
+    seats.errors.VoteTableError: DataFrame, row 1: unknown district 'VE-W-1' in tier 'nominal' ...
     """
     if "_line" not in frame.columns:
         frame = frame.with_row_index("_line", offset=1)

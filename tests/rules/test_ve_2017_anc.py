@@ -8,12 +8,15 @@ committed tables against the scripts that build them, and the synthetic fixtures
 from __future__ import annotations
 
 import csv
+import hashlib
+import importlib.util
 import subprocess
 import sys
 import tomllib
 from collections import Counter
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -40,6 +43,21 @@ TIERS = ("territorial-nominal", "territorial-list", "sectoral", "indigenous")
 def read(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
+
+
+@cache
+def _build_districts() -> Any:
+    spec = importlib.util.spec_from_file_location("build_districts", ENACTED_DIR / "build_districts.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def iso(row: dict[str, str]) -> str:
+    """The ISO 3166-2:VE code of a reference row's state: the upstream code as the build script maps it."""
+    code: str = _build_districts().iso_code(row["iso_3166_2"], row["state"])
+    return code
 
 
 @cache
@@ -134,8 +152,24 @@ def test_every_municipality_exactly_once_with_ascii_ids() -> None:
     assert {"VE-V-maracaibo", "VE-A-libertador", "VE-L-libertador", "VE-S-san-cristobal"} <= set(ids)
 
 
+def test_reference_keeps_the_upstream_codes_and_the_build_maps_them_to_iso() -> None:
+    provenance = (ENACTED_DIR / "PROVENANCE.md").read_text(encoding="utf-8")
+    for name in ("municipalities.csv", "capitals.csv"):  # still as copied: the digest PROVENANCE.md gives
+        assert hashlib.sha256((REFERENCE / name).read_bytes()).hexdigest() in provenance, name
+    upstream = {c["state"]: c["iso_3166_2"] for c in read(REFERENCE / "capitals.csv")}
+    assert (upstream["Amazonas"], upstream["Vargas"]) == ("VE-X", "VE-W")
+    listed = enacted().tier("territorial-list").districts
+    parent = {d.name.rsplit(" (", 1)[1].removesuffix(")"): d.parent for d in listed}
+    assert (parent["Amazonas"], parent["Vargas"]) == ("VE-Z", "VE-X")
+    assert {s: c for s, c in parent.items() if s not in ("Amazonas", "Vargas")} == {
+        s: c for s, c in upstream.items() if s not in ("Amazonas", "Vargas")
+    }
+    with pytest.raises(SystemExit, match="upstream code VE-X labels 'Zulia'"):
+        _build_districts().iso_code("VE-X", "Zulia")
+
+
 def test_capitals_elect_two_by_list_libertador_seven_the_rest_one_by_plurality() -> None:
-    capitals = {(c["iso_3166_2"], c["capital_municipality"]) for c in read(REFERENCE / "capitals.csv")}
+    capitals = {(iso(c), c["capital_municipality"]) for c in read(REFERENCE / "capitals.csv")}
     listed = enacted().tier("territorial-list")
     assert len(listed.districts) == 24
     assert {(d.parent, d.name.rsplit(" (", 1)[0]) for d in listed.districts} == capitals
@@ -147,9 +181,9 @@ def test_capitals_elect_two_by_list_libertador_seven_the_rest_one_by_plurality()
 
 
 def test_per_state_territorial_totals_match_the_reference() -> None:
-    iso = {c["state"]: c["iso_3166_2"] for c in read(REFERENCE / "capitals.csv")}
+    code = {c["state"]: iso(c) for c in read(REFERENCE / "capitals.csv")}
     expected = {
-        iso[r["state"]]: (
+        code[r["state"]]: (
             int(r["nominal_seats_noncapital_municipalities"]),
             int(r["list_seats_capital_municipality"]),
             int(r["territorial_total"]),
@@ -200,7 +234,7 @@ def test_sector_totals_and_estimated_splits() -> None:
     assert all("NOT confirmed" in d.source for d in workers)
     communes = [d for d in tier.districts if d.parent == "communes"]
     assert sorted(d.id.removeprefix("communes-") for d in communes) == sorted(
-        c["iso_3166_2"] for c in read(REFERENCE / "capitals.csv")
+        iso(c) for c in read(REFERENCE / "capitals.csv")
     )
     assert {d.basis for d in communes} == {"estimated"}
     students = {d.id: (d.seats, d.basis) for d in tier.districts if d.parent == "students"}
