@@ -472,13 +472,18 @@ def _first_by_breaks(probe: _Pair, found: int | None, alloc: Allocation, k: int,
 def _first_by_segments(probe: _Pair, found: int | None, total: int, house: int, limit: int) -> int | None:
     """The smallest shift for a Droop quota, which is constant while ``floor(V / (h + 1))`` is.
 
-    Within a stretch of constant quota one option's seats are monotone in its own votes, so
-    each stretch is decided by its last shift and bisected when that moves the seat. The
-    stretches are scanned from 0 up to ``found`` (the search's answer); past a few thousand
-    stretches the search's answer stands.
+    Within a stretch of constant quota only the moving option's share changes, so its
+    strict moves form one interval (found by probing the stretch's last shift and
+    bisecting), and a tie can only appear where its remainder equals another option's
+    (solved exactly: its votes congruent to that remainder modulo the quota). The
+    stretches are scanned from 0 up to ``found`` (the search's answer); past a few
+    thousand stretches the search's answer stands.
     """
     step = house + 1
     sign = -1 if probe.kind == "lose" else 1
+    mover = probe.h if probe.kind == "lose" else probe.c
+    assert mover is not None
+    base = probe.base[mover]
     end_at = found if found is not None else limit + 1
     x = 0
     for _ in range(4096):
@@ -487,6 +492,7 @@ def _first_by_segments(probe: _Pair, found: int | None, total: int, house: int, 
         v = total + sign * x
         end = x + (v % step if sign < 0 else step - 1 - v % step)
         end = min(end, end_at - 1)
+        best: int | None = None
         if probe(end).reached:
             lo, hi = x - 1, end
             while hi - lo > 1:
@@ -495,7 +501,25 @@ def _first_by_segments(probe: _Pair, found: int | None, total: int, house: int, 
                     hi = mid
                 else:
                     lo = mid
-            return hi
+            best = hi
+        q = v // step + 1
+        lo_v, hi_v = sorted((base + sign * x, base + sign * end))
+        ties: set[int] = set()
+        for other, votes in probe.base.items():
+            if other == mover or votes == 0:
+                continue
+            w = lo_v + (votes % q - lo_v) % q
+            while w <= hi_v:
+                ties.add(sign * (w - base))
+                w += q
+        for y in sorted(ties):
+            if best is not None and y >= best:
+                break
+            if x <= y <= end and probe(y).reached:
+                best = y
+                break
+        if best is not None:
+            return best
         x = end + 1
     return found
 
@@ -519,6 +543,9 @@ class _Estimator:
         self.s = dict(alloc.seats)
         self.cert = alloc.certificate
         self.excluded = set(alloc.excluded)
+        # plurality family: winners' votes ascending, losers' descending
+        self.won = sorted(self.v[p] for p in alloc.parties if self.s[p] > 0)
+        self.lost = sorted((self.v[p] for p in alloc.parties if self.s[p] == 0), reverse=True)
 
     def challengers(self, h: str) -> list[str]:
         if isinstance(self.cert, PluralityCertificate):
@@ -573,8 +600,7 @@ class _Estimator:
             share = v[h] / q - (s[h] - 1) if q else 0.0
             return _ceil(q * (s[c] + share) - v[c])
         if isinstance(self.cert, PluralityCertificate):
-            weakest = min(v[p] for p in self.a.parties if s[p] > 0)
-            if v[h] > weakest or s[c] > 0:
+            if v[h] > self.won[0] or s[c] > 0:
                 return None  # the rival would take the weakest winner's seat, not this one
             return _ceil(v[h] - v[c])
         return 0
@@ -586,7 +612,15 @@ class _Estimator:
             if dc == 0.0 or dh == 0.0:
                 return 0
             return _ceil((v[h] / dh - v[c] / dc) / (1 / dc + 1 / dh))
-        if isinstance(self.cert, QuotaCertificate | PluralityCertificate):
+        if isinstance(self.cert, PluralityCertificate):
+            # the holder must fall to the next-weakest winner, the challenger pass the next loser,
+            # and the two must cross
+            won, lost = self.won, self.lost
+            w2 = (won[1] if len(won) > 1 else math.inf) if v[h] == won[0] else won[0]
+            others = lost[1:] if lost and v[c] == lost[0] else lost
+            u2 = others[0] if others else 0.0
+            return max(_ceil((v[h] - v[c]) / 2), _ceil(v[h] - w2), _ceil(u2 - v[c]))
+        if isinstance(self.cert, QuotaCertificate):
             g = self.gain(h, c)
             return _ceil((v[h] - v[c]) / 2) if g is None else _ceil(g / 2)
         return 0
@@ -630,6 +664,8 @@ def allocation_margins(
     quota_kind, k = _quota_kind(alloc)
     stepped = quota_kind == "step" and not alloc.threshold
     linear = quota_kind == "linear" and not alloc.threshold
+    plural = isinstance(alloc.certificate, PluralityCertificate)
+    place = {p: i for i, p in enumerate(alloc.parties)}
     total = sum(alloc.votes)
     out: list[SeatMargin] = []
     for h in alloc.parties:
@@ -656,7 +692,9 @@ def allocation_margins(
             g = est.gain(h, c)
             if g is not None:
                 gains.append((g, c))
-        gains.sort(key=lambda gc: (gc[0], rivals.index(gc[1])))
+        gains.sort(key=lambda gc: (gc[0], place[gc[1]]))
+        if plural:  # exact estimates: only the runners-up tied for the best need a look
+            gains = [gc for gc in gains if gc[0] == gains[0][0]]
         challenger: str | None = None
         gain: int | None = None
         gain_tie = False
@@ -679,10 +717,13 @@ def allocation_margins(
             if transfer is not None:
                 transfer_tie = tprobe(transfer).tie
         else:
-            ranked = sorted(rivals, key=lambda c: (est.transfer(h, c), rivals.index(c)))
+            t_est = {c: est.transfer(h, c) for c in rivals}
+            ranked = sorted(rivals, key=lambda c: (t_est[c], place[c]))
+            if plural and ranked:
+                ranked = [c for c in ranked if t_est[c] == t_est[ranked[0]]]
             for c in ranked[:candidates]:
                 tprobe = _Pair(run, alloc, h, c, "transfer")
-                t = _first(tprobe, est.transfer(h, c), vh)
+                t = _first(tprobe, t_est[c], vh)
                 if t is not None and (transfer is None or t < transfer):
                     challenger, transfer, transfer_tie = c, t, tprobe(t).tie
         out.append(SeatMargin(tier, district, h, n, challenger, lose, lose_to, gain, transfer,
