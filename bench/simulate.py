@@ -93,22 +93,38 @@ class Setup:
 
     def __init__(self, runs: int) -> None:
         self.rs = seats.load_ruleset("ve-2020-an")
-        _, options, self.plans = sim._setup(self.rs, None, None)
+        model = sim.Noise.parse("multinomial")
+        _, options, self.plans = sim._setup(self.rs, None, None, model)
         names = tuple(options)
         self.parties = tuple(dict.fromkeys(p for p, _ in options.values()))
         self.party_idx = np.array([self.parties.index(options[o][0]) for o in names], dtype=np.int64)
         self.alliance_idx = self.party_idx
         self.runs = runs
         rng = np.random.default_rng(SEED)
-        model = sim.Noise.parse("multinomial")
         self.chunks = []
         for start in range(0, runs, sim.CHUNK):
             self.chunks.append((start, sim._draw_chunk(self.plans, model, rng, min(sim.CHUNK, runs - start))))
         self.by_id = {p.tier.id: p for p in self.plans}
+        self.full: list[dict[str, np.ndarray]] = []  # every candidate's votes, for the peer loop
+
+    def expand(self) -> None:
+        """Full vote arrays (block-vote tiers are drawn compactly; see seats.analysis.simulate._Lazy)."""
+        split, fill = np.random.default_rng([SEED, 1]), np.random.default_rng([SEED, 2])
+        for start, drawn in self.chunks:
+            full = dict(drawn)
+            for plan, _, lazy in sim._allocate_chunk(
+                self.plans, drawn, start, SEED, self.party_idx, self.alliance_idx, split
+            ):
+                if lazy is not None and plan.lazy is not None:
+                    full[plan.tier.id] = sim._expand(
+                        plan, plan.lazy, drawn[plan.tier.id], lazy[0], lazy[1], fill
+                    )
+            self.full.append(full)
 
     def seats_allocate(self) -> list[np.ndarray]:
         """Every run's seats per party, by the vectorised path (one matrix per chunk)."""
         width = len(self.parties)
+        split = np.random.default_rng([SEED, 1])
         out = []
         for start, drawn in self.chunks:
             size = next(iter(drawn.values())).shape[0]
@@ -116,17 +132,18 @@ class Setup:
             for plan in self.plans:
                 for o, n in plan.given.items():
                     m[:, self.party_idx[o]] += n
-            for plan, res in sim._allocate_chunk(
-                self.plans, drawn, start, SEED, self.party_idx, self.alliance_idx
+            for plan, res, _ in sim._allocate_chunk(
+                self.plans, drawn, start, SEED, self.party_idx, self.alliance_idx, split
             ):
-                r, d, k = np.nonzero(res.seats)
-                np.add.at(m, (r, self.party_idx[plan.col[d, k]]), res.seats[r, d, k])
+                m += res.tally(plan.col, self.party_idx, width)
             out.append(m)
         return out
 
     def run_votes(self, run: int) -> dict[str, np.ndarray]:
-        start, drawn = self.chunks[run // sim.CHUNK]
-        return {t: a[run - start] for t, a in drawn.items()}
+        if not self.full:
+            self.expand()
+        start = self.chunks[run // sim.CHUNK][0]
+        return {t: a[run - start] for t, a in self.full[run // sim.CHUNK].items()}
 
 
 def peer_run(

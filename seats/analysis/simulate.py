@@ -145,13 +145,41 @@ class Noise:
         return f"dirichlet (shares ~ Dirichlet({self.alpha:g} x observed shares), n = each district's votes)"
 
 
+def _multinomial(rng: np.random.Generator, n: IntArray, p: FloatArray, runs: int) -> IntArray:
+    """``(runs, D, K)`` multinomial draws, ``n`` votes ((D,) or (runs, D)) with shares ``p`` (D, K).
+
+    Conditional binomials, one vectorised call per column: column ``j`` gets
+    ``Binomial(votes left, p_j / share left)``, and each district's last column
+    with a positive share gets exactly the votes left, so every total is exact
+    and no vote can land in a column of share zero.
+    """
+    dcount, width = p.shape
+    real = p > 0
+    last = np.where(real.any(axis=1), width - 1 - np.argmax(real[:, ::-1], axis=1), -1)
+    tail = np.cumsum(p[:, ::-1], axis=1)[:, ::-1]
+    left = np.broadcast_to(n, (runs, dcount)).astype(np.int64).copy()
+    out = np.zeros((runs, dcount, width), dtype=np.int64)
+    for j in range(width):
+        draw = real[:, j] & (j < last)
+        if draw.any():
+            q = np.clip(p[draw, j] / tail[draw, j], 0.0, 1.0)
+            x = rng.binomial(left[:, draw], q)
+            out[:, draw, j] = x
+            left[:, draw] -= x
+        end = last == j
+        if end.any():
+            out[:, end, j] = left[:, end]
+            left[:, end] = 0
+    return out
+
+
 def _draw(noise: Noise, rng: np.random.Generator, observed: IntArray, runs: int) -> IntArray:
     """``(runs, districts, options)`` perturbed votes of one tier; every district keeps its total."""
     n = observed.sum(axis=1)
     safe = np.where(n > 0, n, 1)
     p = observed / safe[:, None]
     if noise.kind == "multinomial":
-        return rng.multinomial(n, p, size=(runs, observed.shape[0])).astype(np.int64)
+        return _multinomial(rng, n, p, runs)
     assert noise.alpha is not None
     shape = noise.alpha * p
     g = np.zeros((runs, *observed.shape))
@@ -186,6 +214,7 @@ class _TierPlan:
     source_map: list[tuple[int, IntArray]] = field(default_factory=list)  # derived: (dst district, dst cols)
     given: dict[int, int] = field(default_factory=dict)  # reserved: option index -> seats
     base: IntArray | None = None  # (D, K) seats on the observed votes, tried first in every run
+    lazy: _Lazy | None = None  # plurality tiers under multinomial noise: minor candidates drawn when needed
 
 
 def _plans(
@@ -460,10 +489,42 @@ def _batch_rows(spec: MethodSpec, v: IntArray, ok: BoolArray, house: IntArray) -
 
 @dataclass(slots=True)
 class _Outcome:
-    seats: IntArray  # (runs, D, K)
-    tied: dict[int, list[int]]  # district index -> runs with a deciding tie
-    settled: dict[int, list[int]]  # district index -> runs with a tie settled by the policy
-    unfilled: dict[int, list[int]]  # district index -> runs the engine could not fill
+    """One tier's seats in a chunk of runs, kept compact: most rows take the district's ``base`` seats."""
+
+    base: IntArray  # (D, K) seats of a row marked in ``kept``
+    kept: BoolArray  # (runs, D)
+    rows: IntArray  # (N, 2) (run, district) rows with seats of their own ...
+    seats: IntArray  # (N, K) ... these
+    tied: dict[int, list[int]] = field(default_factory=dict)  # district -> runs with a deciding tie
+    settled: dict[int, list[int]] = field(default_factory=dict)  # district -> runs with a tie settled
+    unfilled: dict[int, list[int]] = field(default_factory=dict)  # district -> runs it could not fill
+
+    def tally(self, col: IntArray, party_idx: IntArray, width: int) -> IntArray:
+        """``(runs, parties)`` seats of the tier in every run."""
+        dcount = self.base.shape[0]
+        real = col >= 0
+        base_party = np.zeros((dcount, width), dtype=np.int64)
+        dd, kk = np.nonzero(real & (self.base > 0))
+        np.add.at(base_party, (dd, party_idx[col[dd, kk]]), self.base[dd, kk])
+        out: IntArray = self.kept.astype(np.int64) @ base_party
+        if self.rows.size:
+            i, kk = np.nonzero(self.seats)
+            r, d = self.rows[i, 0], self.rows[i, 1]
+            np.add.at(out, (r, party_idx[col[d, kk]]), self.seats[i, kk])
+        return out
+
+    def full(self) -> IntArray:
+        """``(runs, D, K)`` seats (for tests and the benchmark's checks)."""
+        out = self.base[None] * self.kept[..., None]
+        if self.rows.size:
+            out[self.rows[:, 0], self.rows[:, 1]] = self.seats
+        return out
+
+
+def _outcome(base: IntArray, kept: BoolArray, rows: IntArray, seats: IntArray) -> _Outcome:
+    return _Outcome(
+        base, kept, rows.reshape(-1, 2).astype(np.int64), seats.reshape(len(rows), base.shape[-1])
+    )
 
 
 def _solve(
@@ -477,57 +538,211 @@ def _solve(
     ok = (flat > 0) & np.broadcast_to(running, v.shape).reshape(runs * dcount, width)
     house = np.tile(plan.house, runs)
     if not _fast(plan):
-        seats, certified = np.zeros_like(flat), np.zeros(flat.shape[0], dtype=bool)
-    elif plan.base is not None:
-        # most runs keep the observed allocation: check it first, solve only the rows it fails
-        seats = np.broadcast_to(plan.base, v.shape).reshape(flat.shape).copy()
-        certified = _check(plan, flat, ok, seats, house)
-        todo = np.flatnonzero(~certified)
-        if todo.size:
-            seats[todo], certified[todo] = _rows(plan, flat[todo], ok[todo], house[todo])
+        base, kept = np.zeros_like(plan.col), np.zeros(runs * dcount, dtype=bool)
+        todo = np.arange(runs * dcount)
+        seats, certified = np.zeros_like(flat), kept.copy()
     else:
-        seats, certified = _rows(plan, flat, ok, house)
-    out = _Outcome(seats.reshape(v.shape).copy(), {}, {}, {})
-    for row in np.flatnonzero(~certified).tolist():
-        r, d = divmod(row, dcount)
+        if plan.base is not None:
+            # most runs keep the observed allocation: check it first, solve only the rows it fails
+            base = plan.base
+            kept = _check(plan, flat, ok, np.broadcast_to(base, v.shape).reshape(flat.shape), house)
+        else:
+            base, kept = np.zeros_like(plan.col), np.zeros(runs * dcount, dtype=bool)
+        todo = np.flatnonzero(~kept)
+        seats, certified = _rows(plan, flat[todo], ok[todo], house[todo])
+    rows = np.stack(np.divmod(todo, dcount), axis=1)
+    out = _outcome(base, kept.reshape(runs, dcount), rows, seats)
+    every = running.shape[0] == 1
+    pending = np.flatnonzero(~certified).tolist()
+    _exact(
+        plan,
+        out,
+        [(i, int(rows[i, 0]), int(rows[i, 1])) for i in pending],
+        lambda r, d: (v[r, d], running[0 if every else r, d]),
+        first_run,
+        seed,
+    )
+    return out
+
+
+def _exact(
+    plan: _TierPlan,
+    out: _Outcome,
+    pending: Sequence[tuple[int, int, int]],
+    votes_of: Callable[[int, int], tuple[IntArray, BoolArray]],
+    first_run: int,
+    seed: int | None,
+) -> None:
+    """The exact scalar engine for ``out.seats[i]`` of each ``(i, run, district)``, as RuleSet.allocate."""
+    extra: dict[str, Any] = dict(plan.tier.options)
+    for i, r, d in pending:
         names = plan.names[d]
-        keep = running[0 if running.shape[0] == 1 else r, d]
-        mapping = {o: int(v[r, d, k]) for k, o in enumerate(names) if keep[k]}
+        votes, keep = votes_of(r, d)
+        mapping = {o: int(votes[k]) for k, o in enumerate(names) if keep[k]}
         run_seed = None if seed is None else seed + first_run + r
-        extra: dict[str, Any] = dict(plan.tier.options)
+        out.seats[i] = 0
         try:
             alloc = apportion(
-                mapping,
-                int(plan.house[d]),
-                method=plan.tier.method,
-                ties=plan.policy,
-                seed=run_seed,
-                **extra,
+                mapping, int(plan.house[d]), method=plan.tier.method, ties=plan.policy, seed=run_seed, **extra
             )
         except TieError:
             out.tied.setdefault(d, []).append(first_run + r)
-            out.seats[r, d] = 0
             continue
         except (InvalidSeatsError, InvalidVotesError):
             out.unfilled.setdefault(d, []).append(first_run + r)
-            out.seats[r, d] = 0
             continue
-        out.seats[r, d] = 0
-        out.seats[r, d, : len(names)] = [alloc.seats.get(o, 0) for o in names]
+        out.seats[i, : len(names)] = [alloc.seats.get(o, 0) for o in names]
         if alloc.ties:
             out.settled.setdefault(d, []).append(first_run + r)
-    return out
+
+
+# ---------------------------------------------------------------- block vote: minor candidates drawn lazily
+
+
+@dataclass(slots=True)
+class _Lazy:
+    """A plurality tier drawn as (m+1 strongest candidates, the rest together) per district.
+
+    By the aggregation property of the multinomial, drawing the strongest
+    candidates and the *sum* of the others, then splitting that sum among them
+    (multinomial with their relative shares) only when needed, gives exactly
+    the distribution of a full draw. It is needed only when the sum reaches the
+    weakest winner: otherwise no other candidate can win or tie, whatever the split.
+    """
+
+    major: IntArray  # (D, J) local columns of the strongest candidates, -1 = padding
+    win: BoolArray  # (D, J) the first m of them (the observed winners)
+    p_major: FloatArray  # (D, J + 1) their shares, the others' total share last
+    minor: IntArray  # (D, M) local columns of the others, -1 = padding
+    p_minor: FloatArray  # (D, M) their shares within the others
+    has_minor: BoolArray  # (D,)
+
+
+def _lazy(plan: _TierPlan) -> _Lazy:
+    dcount = len(plan.names)
+    order = [
+        np.argsort(-plan.observed[d, : len(n)], kind="stable").tolist() for d, n in enumerate(plan.names)
+    ]
+    cut = []
+    for d, (o, h) in enumerate(zip(order, plan.house.tolist(), strict=True)):
+        obs = plan.observed[d]
+        c = min(len(o), int(h) + 1)
+        weakest = int(obs[o[h - 1]]) if 0 < h <= len(o) else 0
+        # keep candidates apart until the others together hold at most half the weakest winner's votes
+        while c < len(o) and 2 * int(obs[o[c:]].sum()) > weakest:
+            c += 1
+        cut.append(c)
+    jmax, mmax = max(cut), max(max(len(o) - c for o, c in zip(order, cut, strict=True)), 1)
+    major = np.full((dcount, jmax), -1, dtype=np.int64)
+    minor = np.full((dcount, mmax), -1, dtype=np.int64)
+    win = np.zeros((dcount, jmax), dtype=bool)
+    p_major = np.zeros((dcount, jmax + 1))
+    p_minor = np.zeros((dcount, mmax))
+    for d, (o, c) in enumerate(zip(order, cut, strict=True)):
+        obs = plan.observed[d]
+        n = max(int(obs.sum()), 1)
+        major[d, :c] = o[:c]
+        win[d, : min(c, int(plan.house[d]))] = True
+        p_major[d, :c] = obs[o[:c]] / n
+        rest = o[c:]
+        minor[d, : len(rest)] = rest
+        total = int(obs[rest].sum()) if rest else 0
+        p_major[d, jmax] = total / n
+        if total:
+            p_minor[d, : len(rest)] = obs[rest] / total
+    has_minor: BoolArray = np.asarray((minor >= 0).any(axis=1), dtype=bool)
+    return _Lazy(major, win, p_major, minor, p_minor, has_minor)
+
+
+def _expand(
+    plan: _TierPlan, lz: _Lazy, compact: IntArray, rows: IntArray, minors: IntArray, fill: np.random.Generator
+) -> IntArray:
+    """Full ``(runs, D, K)`` votes from the compact draw: ``rows`` (run, district) get the split ``minors``
+    used to allocate them; every other row's split is drawn from ``fill`` (it cannot change a seat)."""
+    runs = compact.shape[0]
+    every = _multinomial(fill, compact[:, :, -1], lz.p_minor, runs)
+    if rows.size:
+        every[rows[:, 0], rows[:, 1]] = minors
+    full = np.zeros((runs, *plan.col.shape), dtype=np.int64)
+    for d in range(len(plan.names)):
+        cols = lz.major[d][lz.major[d] >= 0]
+        full[:, d, cols] = compact[:, d, : cols.size]
+        mcols = lz.minor[d][lz.minor[d] >= 0]
+        full[:, d, mcols] = every[:, d, : mcols.size]
+    return full
+
+
+def _solve_lazy(
+    plan: _TierPlan,
+    lz: _Lazy,
+    compact: IntArray,
+    first_run: int,
+    seed: int | None,
+    split: np.random.Generator,
+) -> tuple[_Outcome, IntArray, IntArray]:
+    """Allocate a plurality tier from its compact draw; also the (run, district) rows split, and the split."""
+    dcount = compact.shape[1]
+    top = compact[:, :, :-1]
+    rest = compact[:, :, -1]
+    big = np.iinfo(np.int64).max
+    pad = lz.major < 0
+    low = np.where(lz.win[None], top, big).min(axis=2, initial=big)
+    high = np.maximum(
+        np.where(lz.win[None] | pad[None], -1, top).max(axis=2, initial=-1),
+        np.where(lz.has_minor[None], rest, -1),
+    )
+    house = plan.house[None, :]
+    filled = lz.win.sum(axis=1) == plan.house
+    certified = (house == 0) | (filled[None] & (low > 0) & (low > high))
+    if plan.spec.id == "plurality":
+        certified &= house <= 1
+    won = np.zeros(plan.col.shape, dtype=np.int64)
+    for k in range(dcount):
+        won[k, lz.major[k][lz.win[k]]] = 1
+    rows = np.argwhere(~certified)
+    if not rows.size:
+        return _outcome(won, certified, rows, won[:0].copy()), rows, lz.minor[:0].copy()
+    r, d = rows[:, 0], rows[:, 1]
+    minors = _multinomial(split, rest[r, d], lz.p_minor[d], 1)[0]
+    width = plan.col.shape[1]
+    full = np.zeros((len(r), width), dtype=np.int64)
+    for i, (ri, di) in enumerate(rows.tolist()):
+        cols = lz.major[di][lz.major[di] >= 0]
+        full[i, cols] = compact[ri, di, : cols.size]
+        mcols = lz.minor[di][lz.minor[di] >= 0]
+        full[i, mcols] = minors[i, : mcols.size]
+    present = plan.col[d] >= 0
+    ok = (full > 0) & present
+    seats, good = _rows(plan, full, ok, plan.house[d])
+    out = _outcome(won, certified, rows, seats)
+    _exact(
+        plan,
+        out,
+        [(int(i), int(r[i]), int(d[i])) for i in np.flatnonzero(~good)],
+        lambda ri, di: (full[_index(rows, ri, di)], plan.col[di] >= 0),
+        first_run,
+        seed,
+    )
+    return out, rows, minors
+
+
+def _index(rows: IntArray, r: int, d: int) -> int:
+    return int(np.flatnonzero((rows[:, 0] == r) & (rows[:, 1] == d))[0])
 
 
 def _draw_chunk(
     plans: Sequence[_TierPlan], model: Noise, rng: np.random.Generator, size: int
 ) -> dict[str, IntArray]:
     """Perturbed votes of ``size`` runs for every tier that takes votes, drawn in tier order."""
-    return {
-        p.tier.id: _draw(model, rng, p.observed, size)
-        for p in plans
-        if not p.given and p.names and p.tier.kind != "derived"
-    }
+    out = {}
+    for p in plans:
+        if p.given or not p.names or p.tier.kind == "derived":
+            continue
+        if p.lazy is not None:
+            out[p.tier.id] = _multinomial(rng, p.observed.sum(axis=1), p.lazy.p_major, size)
+        else:
+            out[p.tier.id] = _draw(model, rng, p.observed, size)
+    return out
 
 
 def _allocate_chunk(
@@ -537,17 +752,25 @@ def _allocate_chunk(
     seed: int | None,
     party_idx: IntArray,
     alliance_idx: IntArray,
-) -> list[tuple[_TierPlan, _Outcome]]:
-    """Allocate every tier of a chunk of runs (derived tiers summed from their source first)."""
+    split: np.random.Generator,
+) -> list[tuple[_TierPlan, _Outcome, tuple[IntArray, IntArray] | None]]:
+    """Allocate every tier of a chunk of runs (derived tiers summed from their source first).
+
+    Lazily drawn tiers also give the (run, district) rows whose minor candidates were split, and the split.
+    """
     votes = dict(drawn)
-    out = []
+    out: list[tuple[_TierPlan, _Outcome, tuple[IntArray, IntArray] | None]] = []
     for plan in plans:
         if plan.given or not plan.names:
+            continue
+        if plan.lazy is not None:
+            res, rows, minors = _solve_lazy(plan, plan.lazy, votes[plan.tier.id], start, seed, split)
+            out.append((plan, res, (rows, minors)))
             continue
         if plan.tier.kind == "derived":
             votes[plan.tier.id] = _derive(plan, votes[plan.tier.source or ""])
         v = votes[plan.tier.id]
-        out.append((plan, _solve(plan, v, _excluded(plan, v, party_idx, alliance_idx), start, seed)))
+        out.append((plan, _solve(plan, v, _excluded(plan, v, party_idx, alliance_idx), start, seed), None))
     return out
 
 
@@ -794,7 +1017,7 @@ class SimulationResult:
 
 
 def _setup(
-    ruleset: RuleSet, votes: object, ties: str | None
+    ruleset: RuleSet, votes: object, ties: str | None, model: Noise | None = None
 ) -> tuple[pl.DataFrame, dict[str, tuple[str, str]], list[_TierPlan]]:
     from seats.rules.allocate import load_votes
     from seats.rules.votes import prepare_votes
@@ -807,7 +1030,21 @@ def _setup(
             options.setdefault(r.option, (r.party, r.alliance))
     if ties is not None:
         check_policy(ties)
-    return frame, options, _plans(ruleset, data.votes, tuple(options), ties)
+    plans = _plans(ruleset, data.votes, tuple(options), ties)
+    if model is not None and model.kind == "multinomial":
+        sources = {p.tier.source for p in plans if p.tier.kind == "derived"}
+        for p in plans:
+            if (
+                p.spec.family == "plurality"
+                and p.names
+                and not p.given
+                and p.tier.kind != "derived"
+                and not p.tier.threshold
+                and _fast(p)
+                and p.tier.id not in sources
+            ):
+                p.lazy = _lazy(p)
+    return frame, options, plans
 
 
 def simulate_votes(
@@ -887,7 +1124,7 @@ def simulate(
         seed = int(np.random.SeedSequence().entropy) % 2**63  # type: ignore[arg-type]
     elif isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise SimulationError(f"seed must be a whole number >= 0, got {seed!r}")
-    frame, options, plans = _setup(ruleset, votes, ties)
+    frame, options, plans = _setup(ruleset, votes, ties, model)
     names = tuple(options)
     parties = tuple(dict.fromkeys(p for p, _ in options.values()))
     alliance_of = {p: a for p, a in options.values()}
@@ -913,6 +1150,8 @@ def simulate(
         baseline = tuple(got.values())
 
     rng = np.random.default_rng(seed)
+    split = np.random.default_rng([seed, 1])  # minor candidates' split where it can matter
+    fill = np.random.default_rng([seed, 2])  # ... and everywhere else, only to show the votes
     tier_seats = {p.tier.id: np.zeros((runs, width), dtype=np.int64) for p in plans}
     dropped = np.zeros(runs, dtype=bool)
     tied_any = np.zeros(runs, dtype=bool)
@@ -925,11 +1164,13 @@ def simulate(
     for start in range(0, runs, CHUNK):
         size = min(CHUNK, runs - start)
         drawn = _draw_chunk(plans, model, rng, size)
-        if keep_votes:
-            for tid, v in drawn.items():
-                kept_votes.setdefault(tid, []).append(v)
-        for plan, out in _allocate_chunk(plans, drawn, start, seed, party_idx, alliance_idx):
+        for plan, out, lazy in _allocate_chunk(plans, drawn, start, seed, party_idx, alliance_idx, split):
             tid = plan.tier.id
+            if keep_votes and plan.tier.kind != "derived":
+                v = drawn[tid]
+                if lazy is not None and plan.lazy is not None:
+                    v = _expand(plan, plan.lazy, v, lazy[0], lazy[1], fill)
+                kept_votes.setdefault(tid, []).append(v)
             for d, found in out.tied.items():
                 label = f"{tid}/{plan.districts[d]}"
                 tie_where[label] = tie_where.get(label, 0) + len(found)
@@ -943,10 +1184,7 @@ def simulate(
                 label = f"{tid}/{plan.districts[d]}"
                 unfilled_where[label] = unfilled_where.get(label, 0) + len(found)
                 dropped[found] = True
-            rr, dd, kk = np.nonzero(out.seats)
-            pid = party_idx[plan.col[dd, kk]]
-            flat = np.bincount(rr * width + pid, weights=out.seats[rr, dd, kk], minlength=size * width)
-            tier_seats[tid][start : start + size] += flat.reshape(size, width).astype(np.int64)
+            tier_seats[tid][start : start + size] += out.tally(plan.col, party_idx, width)
         if progress is not None:
             progress(size)
     keep = ~dropped
