@@ -22,6 +22,7 @@ import importlib.metadata as md
 import math
 import os
 import platform
+import re
 import signal
 import statistics
 import subprocess
@@ -858,6 +859,39 @@ def where_we_stand(
     return out
 
 
+_BEGIN = re.compile(r"^<!-- BEGIN ([A-Za-z0-9_.:/-]+) -->[ \t]*$", re.MULTILINE)
+
+
+def marked_sections(text: str) -> list[tuple[str, str]]:
+    """Sections other scripts own: ``<!-- BEGIN name -->`` ... ``<!-- END name -->``, markers included.
+
+    A BEGIN without its END keeps everything to the end of the file (with a warning),
+    so that nobody's numbers are lost to a typo.
+    """
+    out: list[tuple[str, str]] = []
+    pos = 0
+    while (m := _BEGIN.search(text, pos)) is not None:
+        name = m.group(1)
+        end = re.compile(rf"^<!-- END {re.escape(name)} -->[ \t]*$", re.MULTILINE).search(text, m.end())
+        if end is None:
+            print(f"warning: <!-- BEGIN {name} --> has no END marker; kept to the end of the file",
+                  file=sys.stderr)
+            out.append((name, text[m.start():].rstrip("\n")))
+            break
+        out.append((name, text[m.start():end.end()]))
+        pos = end.end()
+    return out
+
+
+def with_marked_sections(new: str, old: str) -> str:
+    """``new`` followed by every marked section of ``old`` that ``new`` does not have, in their order."""
+    have = {name for name, _ in marked_sections(new)}
+    kept = [body for name, body in marked_sections(old) if name not in have]
+    if not kept:
+        return new
+    return new.rstrip("\n") + "\n\n" + "\n\n".join(kept) + "\n"
+
+
 def write_atomic(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
     try:
@@ -914,6 +948,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     log("W4: growth in house size and parties")
     r4 = w4(impls, cfg, agree, log)
     text = report(impls, cfg, r1, r3, r4, agree, time.perf_counter() - start)
+    if cfg.out.exists():  # keep the sections other benchmark scripts wrote between markers
+        text = with_marked_sections(text, cfg.out.read_text(encoding="utf-8"))
     write_atomic(cfg.out, text)
     log(f"wrote {cfg.out} ({time.perf_counter() - start:.0f} s)")
     return 0

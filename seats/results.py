@@ -16,7 +16,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from types import MappingProxyType
@@ -33,6 +33,7 @@ __all__ = [
     "DivisorCertificate",
     "PluralityCertificate",
     "QuotaCertificate",
+    "RemainderMap",
     "TieEvent",
 ]
 
@@ -193,6 +194,36 @@ class DivisorCertificate:
             "upper": None if self.upper is None else str(self.upper),
             "squared": self.squared,
         }
+
+
+class RemainderMap(Mapping[str, Fraction]):
+    """Party -> remainder ``numerator / denominator``, made a Fraction only when read.
+
+    A read-only mapping like any other (it compares equal to the dict of the same
+    Fractions); it saves building one Fraction per party that nobody looks at.
+
+    >>> r = RemainderMap({"A": 2, "B": 3}, 6)
+    >>> r["A"], dict(r) == {"A": Fraction(1, 3), "B": Fraction(1, 2)}
+    (Fraction(1, 3), True)
+    """
+
+    __slots__ = ("_den", "_num")
+
+    def __init__(self, numerators: Mapping[str, int], denominator: int) -> None:
+        self._num = numerators
+        self._den = denominator
+
+    def __getitem__(self, party: str) -> Fraction:
+        return Fraction(self._num[party], self._den)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._num)
+
+    def __len__(self) -> int:
+        return len(self._num)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,10 +22,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from fractions import Fraction
 
+import numpy as np
+
 from seats.errors import InvalidSeatsError, InvalidVotesError
 from seats.methods._input import as_fraction, eligible, normalise_bounds
 from seats.methods.ties import check_policy, settle
-from seats.results import Allocation, QuotaCertificate, TieEvent
+from seats.results import Allocation, QuotaCertificate, RemainderMap, TieEvent
 
 __all__ = [
     "DROOP",
@@ -38,6 +40,7 @@ __all__ = [
 ]
 
 Quota = Callable[[int, int], Fraction]
+_NUMPY_FROM = 24  # parties from which whole quotas and remainders are computed with numpy
 OVERFLOW_RULES = ("smallest-remainders", "error")
 
 
@@ -123,12 +126,27 @@ def largest_remainder(
     if overflow not in OVERFLOW_RULES:
         raise InvalidSeatsError(f"unknown overflow rule {overflow!r}; choose {', '.join(OVERFLOW_RULES)}")
     thr = as_fraction(threshold) if threshold is not None else None
-    passes = eligible(votes, thr)
-    excluded = tuple(p for p, ok in zip(parties, passes, strict=True) if not ok)
-    contenders = [i for i in range(len(parties)) if passes[i] and votes[i] > 0]
+    if not thr and 0 not in votes:  # the common case: every party is in
+        excluded: tuple[str, ...] = ()
+        contenders = list(range(len(parties)))
+    else:
+        passes = eligible(votes, thr)
+        excluded = tuple(p for p, ok in zip(parties, passes, strict=True) if not ok)
+        contenders = [i for i in range(len(parties)) if passes[i] and votes[i] > 0]
     if not contenders and house > 0:
         raise InvalidVotesError(f"no party has votes (above the threshold) to share {house} seats")
     bounds = normalise_bounds(parties, house, min_seats, max_seats)
+    if bounds is None:  # one round, nobody to hold at a bound
+        s, cert, events = _one_round(
+            parties, votes, contenders, house, quota, policy, seed, overflow, method_id
+        )
+        seats_out = [0] * len(parties)
+        for i, n in s.items():
+            seats_out[i] = n
+        cert = QuotaCertificate(
+            cert.quota, cert.floors, cert.remainders, cert.remainder_winners, cert.removed, excluded, {}
+        )
+        return Allocation.build(method_id, house, parties, votes, seats_out, events, cert, excluded, thr)
     lo = bounds[0] if bounds else [0] * len(parties)
     hi = bounds[1] if bounds else [None] * len(parties)
     if sum(lo[i] for i in contenders) > house:
@@ -175,26 +193,39 @@ def _one_round(
     method_id: str,
 ) -> tuple[dict[int, int], QuotaCertificate, tuple[TieEvent, ...]]:
     names = list(parties)
-    total = sum(votes[i] for i in free)
-    by_name = {parties[i]: votes[i] for i in free}
+    every = len(free) == len(votes)
+    total = sum(votes) if every else sum(votes[i] for i in free)
+    by_name = dict(zip(parties, votes, strict=True)) if every else {parties[i]: votes[i] for i in free}
     if house == 0 or total == 0:
         q = Fraction(0)
         cert = QuotaCertificate(q, {parties[i]: 0 for i in free}, {}, (), ())
         return dict.fromkeys(free, 0), cert, ()
     q = quota(total, house)
     p, r = q.numerator, q.denominator
-    floors = {i: (votes[i] * r) // p for i in free}
-    rem = [0] * len(parties)
-    for i in free:
-        rem[i] = (votes[i] * r) % p
+    # whole quotas and remainders (the remainder is rem / p of a quota)
+    if every and len(votes) >= _NUMPY_FROM and max(votes) * r < 2**62 and p < 2**62:
+        # int64 cannot overflow below 2**62: the same integers, computed for all parties at once
+        whole, part = np.divmod(np.array(votes, dtype=np.int64) * r, p)
+        floor_list, rem_list = whole.tolist(), part.tolist()
+    else:
+        parts = [divmod(v * r, p) for v in votes] if every else [divmod(votes[i] * r, p) for i in free]
+        floor_list = [f for f, _ in parts]
+        rem_list = [x for _, x in parts]
+    floors = dict(zip(free, floor_list, strict=True))
+    if every:
+        rem = rem_list
+    else:
+        rem = [0] * len(parties)
+        for i, x in zip(free, rem_list, strict=True):
+            rem[i] = x
     s = dict(floors)
-    given = sum(floors.values())
+    given = sum(floor_list)
     events: list[TieEvent] = []
     winners: list[str] = []
     removed: list[str] = []
     if given <= house:
         left = house - given
-        ranking = sorted(free, key=lambda i: -rem[i])
+        ranking = sorted(free, key=rem.__getitem__, reverse=True)  # stable: equal keys keep order
         while left > 0:
             take = min(left, len(ranking))
             chosen, event = _pick(
@@ -228,10 +259,11 @@ def _one_round(
                 s[i] -= 1
                 removed.append(parties[i])
             surplus -= take
+    free_names = parties if every else [parties[i] for i in free]
     cert = QuotaCertificate(
         q,
-        {parties[i]: floors[i] for i in free},
-        {parties[i]: Fraction(rem[i], p) for i in free},
+        dict(zip(free_names, floor_list, strict=True)),
+        RemainderMap(dict(zip(free_names, rem_list, strict=True)), p),
         tuple(winners),
         tuple(removed),
     )

@@ -591,3 +591,32 @@ def test_fast_path_answers_the_common_case_and_hands_over_ties_and_near_ties() -
     assert dict(seats.apportion({"A": big + 1, "B": big}, 1).seats) == {"A": 1, "B": 0}
     # beyond float range it steps aside too, and the general engine is exact
     assert divisor._linear_fast(DHONDT, "dhondt", ("A", "B"), (10**400, 1), 1, None) is None
+    # many parties (the numpy proposer): 107 parties, a few large and a long tail, 277 seats
+    many = tuple(10**7 // (k + 1) + 7 * k for k in range(107))
+    parties = tuple(names(107))
+    for sp in (DHONDT, SAINTE_LAGUE):
+        fast = divisor._linear_fast(sp, sp.name, parties, many, 277, None)
+        assert fast is not None
+        assert fast == divisor._general(sp, sp.name, parties, many, 277, None)
+
+
+@pytest.mark.parametrize("method", FAST_PATH)
+@settings(max_examples=10)
+@given(
+    counts=st.lists(st.integers(0, 10**7), min_size=24, max_size=400),
+    house=st.integers(1, 2000),
+    seed=st.integers(0, 3),
+)
+def test_fast_path_with_many_parties_equals_the_general_engine(
+    method: str, counts: list[int], house: int, seed: int
+) -> None:
+    # many parties: the numpy proposer, its Newton and secant steps and its one-shot correction
+    from seats.methods import divisor
+
+    if seed:  # a skewed, realistic spread: a few large parties and a long tail
+        counts = sorted(counts, reverse=True)
+        counts = [c // (k + 1) ** seed for k, c in enumerate(counts)]
+    if not any(counts):
+        reject()
+    votes = dict(zip(names(len(counts)), counts, strict=True))
+    check_fast_path(method, (votes, house, None))

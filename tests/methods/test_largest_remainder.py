@@ -6,7 +6,7 @@ from collections.abc import Callable
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, reject, settings
+from hypothesis import find, given, reject, settings
 from hypothesis import strategies as st
 
 import seats
@@ -274,6 +274,39 @@ def test_hare_satisfies_both_quotas(data: st.DataObject) -> None:
         assert v * house // total <= a.seats[p] <= -(-v * house // total)
 
 
+@FEW
+@given(data=st.data(), gain=st.integers(1, 10**5))
+def test_hare_vote_monotonicity(data: st.DataObject, gain: int) -> None:
+    # A party that gains votes, all else equal, loses no seat: its quota grows, every other
+    # quota shrinks, and each whole quota another party loses leaves one more remainder seat.
+    votes, house = data.draw(elections())
+    party = data.draw(st.sampled_from(list(votes)))
+    before = untied(votes, house, "hare")
+    after = untied({**votes, party: votes[party] + gain}, house, "hare")
+    assert after[party] >= before[party]
+
+
+def test_alabama_paradox_is_found_by_search() -> None:
+    """Not one hand-picked case: a search over small elections finds a house that, grown by a
+    seat, takes a seat from a party under Hare, and the engine agrees with the reference there."""
+
+    def paradox(case: tuple[dict[str, int], int]) -> bool:
+        votes, house = case
+        smaller, larger = reference("hare", votes, house), reference("hare", votes, house + 1)
+        return (
+            smaller is not None and larger is not None and any(larger[p] < smaller[p] for p in votes)
+        )
+
+    votes, house = find(
+        elections(max_votes=100, max_parties=4, max_house=12).filter(lambda c: c[1] > 0),
+        paradox,
+        settings=settings(max_examples=5000, database=None),
+    )
+    smaller, larger = untied(votes, house, "hare"), untied(votes, house + 1, "hare")
+    assert any(larger[p] < smaller[p] for p in votes)
+    assert sum(larger.values()) == sum(smaller.values()) + 1
+
+
 @pytest.mark.parametrize("method", LR)
 @FEW
 @given(data=st.data(), threshold=st.fractions(0, Fraction(1, 3)))
@@ -305,3 +338,30 @@ def test_bounds_are_honoured_and_certified(method: str, data: st.DataObject, cap
     assert max(a.seats.values(), default=0) <= cap
     assert a.seats[party] <= cap
     assert a.certificate.reproduce(a.votes_by_party) == dict(a.seats)
+
+
+@pytest.mark.parametrize("method", LR)
+@settings(max_examples=15)
+@given(
+    counts=st.lists(st.integers(1, 10**7), min_size=24, max_size=300),
+    house=st.integers(0, 2000),
+    big=st.booleans(),
+)
+def test_many_parties_equal_the_reference(method: str, counts: list[int], house: int, big: bool) -> None:
+    # 24 parties and more take the vectorised whole quotas and remainders; huge votes do not fit
+    # in 64 bits and take the Python integers again: both must be the reference's answer
+    if big:
+        counts = [c * 10**15 + k for k, c in enumerate(counts)]
+    votes = dict(zip(names(len(counts)), counts, strict=True))
+    expected = reference(method, votes, house)
+    if expected is None:
+        with pytest.raises(seats.TieError):
+            seats.apportion(votes, house, method=method)
+    else:
+        a = seats.apportion(votes, house, method=method)
+        assert dict(a.seats) == expected
+        assert a.certificate.reproduce(votes) == expected
+        if house:
+            assert a.certificate.remainders == {
+                p: Fraction(v) / a.certificate.quota - a.certificate.floors[p] for p, v in votes.items()
+            }
