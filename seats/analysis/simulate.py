@@ -82,6 +82,7 @@ NOISE_KINDS = ("multinomial", "dirichlet")
 CHUNK = 2000
 """Runs drawn and allocated together; a constant, so results depend only on the seed and the runs."""
 _TOL = 1e-9
+_LAZY_MARGIN = 2  # block vote: the others drawn together hold at most 1/_LAZY_MARGIN of the weakest winner
 
 
 class SimulationError(SeatsError):
@@ -629,7 +630,7 @@ def _lazy(plan: _TierPlan) -> _Lazy:
         c = min(len(o), int(h) + 1)
         weakest = int(obs[o[h - 1]]) if 0 < h <= len(o) else 0
         # keep candidates apart until the others together hold at most half the weakest winner's votes
-        while c < len(o) and 2 * int(obs[o[c:]].sum()) > weakest:
+        while c < len(o) and _LAZY_MARGIN * int(obs[o[c:]].sum()) > weakest:
             c += 1
         cut.append(c)
     jmax, mmax = max(cut), max(max(len(o) - c for o, c in zip(order, cut, strict=True)), 1)

@@ -150,6 +150,21 @@ def test_votes_keep_each_districts_total(tmp_path: Path) -> None:
             assert arr.sum(axis=2).tolist() == [[want[d] for d in districts]] * 200
 
 
+def test_multinomial_draws_keep_totals_and_zero_shares() -> None:
+    from seats.analysis.simulate import _multinomial
+
+    p = np.array([[0.5, 0.0, 0.3, 0.2, 0.0], [0.0, 0.0, 1.0, 0.0, 0.0], [0.25, 0.25, 0.25, 0.25, 0.0]])
+    n = np.array([1000, 70, 8])
+    x = _multinomial(np.random.default_rng(4), n, p, 4000)
+    assert (x.sum(axis=2) == n).all() and (x >= 0).all()
+    assert (x[:, p == 0] == 0).all()
+    mean = x.mean(axis=0)
+    sd = np.sqrt(n[:, None] * p * (1 - p) / 4000)
+    assert (np.abs(mean - n[:, None] * p) <= 5 * sd + 1e-9).all()
+    var = x[:, 0, 0].var()
+    assert abs(var - 1000 * 0.5 * 0.5) < 0.15 * 250  # binomial variance, not a rounded normal
+
+
 # ---------------------------------------------------------------- zero-noise limits
 
 
@@ -208,6 +223,47 @@ def test_sample_runs_equal_the_scalar_rule_set(tmp_path: Path, noise: str, overr
     for run in res.dropped_runs.tolist():
         with pytest.raises(seats.InvalidSeatsError, match="candidates with votes"):
             rs.allocate(res.run_votes(run))
+
+
+SPLIT = {
+    "c1": {"a1": ("A", 300), "b1": ("B", 250), "c1": ("C", 150), "d1": ("D", 150), "e1": ("C", 150)},
+    "c2": {"a2": ("A", 250), "b2": ("B", 240), "c2": ("C", 200), "d2": ("D", 150), "e2": ("D", 160)},
+    "c3": {"a3": ("A", 100), "c3": ("C", 90), "d3": ("D", 60), "e3": ("D", 50)},
+    "c4": {
+        "a4": ("A", 200),
+        "a4b": ("A", 190),
+        "c4": ("C", 210),
+        "c4b": ("C", 170),
+        "b4": ("B", 160),
+        "d4": ("D", 100),
+        "d4b": ("D", 90),
+    },
+}
+
+
+@pytest.mark.parametrize("margin", [0, 2])
+def test_block_vote_minor_candidates_drawn_lazily_are_exact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, margin: int
+) -> None:
+    """The others' sum is split only where it could reach a winner; seats equal the scalar engine."""
+    from seats.analysis import simulate as module
+
+    monkeypatch.setattr(module, "_LAZY_MARGIN", margin)
+    rs = toy(tmp_path, ties="order")
+    rows = [r for r in toy_votes().iter_rows() if r[0] != "nominal"]
+    for district, cands in SPLIT.items():
+        for option, (party, v) in cands.items():
+            rows.append(("nominal", district, option, party, ALLIANCE[party], v))
+    votes = pl.DataFrame(rows, schema=toy_votes().schema, orient="row")
+    kept = simulate(rs, votes, runs=300, seed=6, keep_votes=True)
+    plain = simulate(rs, votes, runs=300, seed=6)
+    assert np.array_equal(kept.seats, plain.seats) and np.array_equal(kept.run_index, plain.run_index)
+    nominal = kept.tier_seats["nominal"]
+    assert len({tuple(row) for row in nominal.tolist()}) > 3  # the circuits are close: seats move
+    for row in range(0, kept.kept, 7):
+        run = int(kept.run_index[row])
+        scalar = rs.allocate(kept.run_votes(run), seed=kept.seed + run)
+        assert nominal[row].tolist() == by_party(scalar, kept.parties, "nominal"), run
 
 
 def test_thresholds_are_applied_to_every_run(tmp_path: Path) -> None:
