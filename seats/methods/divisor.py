@@ -276,14 +276,26 @@ def _propose_numpy(step: int, off: int, scale: int, v: Sequence[int], house: int
     d = s + a
     w = d / va
     u = _last_inverse(s, a, va, d)
-    w_min = float(w.min())
-    u_max = float(u.max())
+    k_next = int(w.argmin())
+    k_last = int(u.argmax())
+    w_min = float(w[k_next])
+    u_max = float(u[k_last])
     if not w_min > u_max * (1 + 4 * _TOL):
         return None
-    losers: list[int] = np.flatnonzero(w <= w_min * (1 + _TOL)).tolist()
-    winners: list[int] = np.flatnonzero(u >= u_max * (1 - _TOL)).tolist()
     seats: list[int] = s.astype(np.int64).tolist()
-    return seats, losers, winners
+    return seats, _near_extreme(w, k_next, 1 + _TOL), _near_extreme(-u, k_last, 1 - _TOL)
+
+
+def _near_extreme(x: FloatArray, k: int, factor: float) -> list[int]:
+    """``[k]`` when ``x[k]`` is the smallest of ``x`` by more than float error, else every index
+    whose value is within ``x[k] * factor`` (for ``x = -u``, ``factor`` below 1 does the same)."""
+    limit = float(x[k]) * factor
+    x[k] = math.inf
+    if float(x.min()) > limit:
+        return [k]
+    x[k] = limit  # back in the candidates
+    found: list[int] = np.flatnonzero(x <= limit).tolist()
+    return found
 
 
 def _last_inverse(s: FloatArray, a: float, va: FloatArray, d: FloatArray | None = None) -> FloatArray:
