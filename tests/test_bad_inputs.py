@@ -263,6 +263,13 @@ BAD: list[Case] = [
         ROW6 + r"'4\.317\.819' looks like .*thousands separators.*--thousands \.",
     ),
     allocate_case(
+        "ambiguous-decimal-or-thousands",
+        csv_with(replace={4: "list,VE-S,GPP,PSUV,PSUV,GPP,52.000"}),
+        InvalidVotesError,
+        ROW6 + r"'52\.000' is ambiguous: 52 if '\.' is a decimal point, 52000 if it separates thousands; "
+        r"pass thousands='\.' \(CLI --thousands \.\)",
+    ),
+    allocate_case(
         "bad-votes-counted",
         csv_with(replace={4: "list,VE-S,GPP,PSUV,PSUV,GPP,x", 5: "list,VE-S,GPP,PCV,PSUV,GPP,y"}),
         InvalidVotesError,
@@ -304,7 +311,7 @@ BAD: list[Case] = [
         "option-in-two-parties",
         csv_with(add=["list,VE-V,GPP,MRT,MRT,GPP,10"]),
         VoteTableError,
-        r"votes\.csv, line 14: option 'GPP' belongs to .*'MRT' here but 'PSUV' on line 6",
+        r"votes\.csv, line 14: option 'GPP' belongs to party 'MRT' here but 'PSUV' on line 6",
     ),
     allocate_case(
         "empty-option",
@@ -802,16 +809,36 @@ def test_spanish_numbers_accepted_when_asked(
     assert out.select("party", "votes", "seats").rows() == [("GPP", 4_317_819, 8), ("AD", 1_101_816, 2)]
 
 
-def test_spanish_thousands_in_a_whole_election_through_the_library(tmp_path: Path) -> None:
-    """``seats allocate`` has no --thousands; the library reads the table first, then allocates it."""
+@pytest.mark.parametrize(
+    ("value", "option", "kwargs"),
+    [
+        ("52.000", ["--thousands", "."], {"thousands": "."}),
+        ('"52,000"', ["--thousands", ","], {"thousands": ","}),
+        ("52000,0", ["--decimal-comma"], {"decimal_comma": True}),
+    ],
+    ids=["thousands-dot", "thousands-comma", "decimal-comma"],
+)
+def test_spanish_numbers_in_a_whole_election(
+    tmp_path: Path, value: str, option: list[str], kwargs: dict[str, object]
+) -> None:
     path = tmp_path / "votes.csv"
     rows = base_rows()
-    rows[4] = "list,VE-S,GPP,PSUV,PSUV,GPP,52.000\n"
-    path.write_text(HEADER + "".join(rows), encoding="utf-8")
-    frame = read_vote_table(path, thousands=".")
+    rows[4] = f"list,VE-S,GPP,PSUV,PSUV,GPP,{value}\n"
+    text = HEADER + "".join(rows)
+    if "decimal_comma" in kwargs:  # a decimal comma needs another delimiter
+        text = text.replace(",", ";").replace("52000;0", "52000,0")
+    path.write_text(text, encoding="utf-8")
+    frame = read_vote_table(path, **kwargs)  # type: ignore[arg-type]
     assert frame["votes"][4] == 52_000
     expected = seats.load_ruleset(RULESET).allocate(DATA / "votes.csv").by("option")
     assert seats.load_ruleset(RULESET).allocate(frame).by("option").equals(expected)
+    assert seats.load_ruleset(RULESET).allocate(path, **kwargs).by("option").equals(expected)  # type: ignore[arg-type]
+    cli = CliRunner().invoke(
+        main, ["allocate", str(RULESET), "--votes", str(path), "--by", "option", "--format", "csv", *option]
+    )
+    assert _table(cli).equals(expected.select(_table(cli).columns).cast(_table(cli).schema))
+    without = CliRunner().invoke(main, ["allocate", str(RULESET), "--votes", str(path)])
+    assert "line 6, column 'votes'" in _one_error_line(without)
 
 
 def test_house_of_zero_is_valid(tmp_path: Path) -> None:

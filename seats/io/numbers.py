@@ -77,7 +77,8 @@ def parse_votes(
     InvalidVotesError
         If the value is empty, not a number, not whole, negative, infinite or
         written with thousands separators that were not asked for (the message
-        says which option to pass).
+        says which option to pass), or could be read either way (``52.000``
+        without ``thousands``: 52 or 52000).
     SeatsError
         If ``thousands`` is not a known separator or is also the decimal mark.
 
@@ -89,6 +90,10 @@ def parse_votes(
     4317819
     >>> parse_votes("12,0", decimal_comma=True)
     12
+    >>> parse_votes("52.000")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    seats.errors.InvalidVotesError: '52.000' is ambiguous: 52 if '.' is a decimal point, 52000 if it ...
     >>> parse_votes("4.317.819", where="votes.csv, line 7")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -142,6 +147,12 @@ def parse_votes(
             why += f"; if {mark!r} separates thousands here, {_hint_thousands(str(mark))}"
         raise fail(why)
     value = int(whole or "0")
+    if frac and value and mark == "." and thousands is None and _grouped(f"{whole}.{frac}", "."):
+        # '52.000' is 52 with a decimal point but 52000 in Spanish: never pick one silently
+        raise fail(
+            f"is ambiguous: {value} if '.' is a decimal point, {value}{frac} if it separates thousands; "
+            f"{_hint_thousands('.')}, or write {value} without decimals"
+        )
     if negative and value:
         raise fail("is negative; votes must be whole numbers, zero or more")
     if value > _INT64_MAX:
