@@ -29,6 +29,7 @@ import numpy.typing as npt
 
 from seats.errors import InvalidVotesError, TieError
 from seats.methods._input import as_fraction, check_house
+from seats.methods.divisor import _general as exact_divisor  # the engine behind the fast path
 from seats.methods.registry import MethodSpec, resolve
 from seats.methods.signposts import LinearSignpost
 from seats.methods.ties import check_policy
@@ -105,7 +106,7 @@ def _divisor_rows(spec: MethodSpec, v: IntArray, ok: BoolArray, house: int) -> t
     """Float solution of every row and the rows it certifies."""
     sp = spec.signpost
     assert sp is not None
-    if type(sp) is LinearSignpost and sp.first is None and sp.offset > 0:
+    if isinstance(sp, LinearSignpost) and _linear_vectorised(sp):
         return _linear_rows(sp, v, ok, house)
     vf = np.where(ok, v, 0).astype(np.float64)
     rows, _ = v.shape
@@ -161,6 +162,11 @@ def _divisor_rows(spec: MethodSpec, v: IntArray, ok: BoolArray, house: int) -> t
 
 _CHUNK = 8192  # rows per block: a block's arrays stay in cache
 _ABSENT = 1e-300  # stands in for 0 votes: a first quotient no party can lose to, no seat
+
+
+def _linear_vectorised(sp: LinearSignpost) -> bool:
+    """Whether :func:`_linear_rows` solves this signpost: linear, ``d(0) > 0``, no special first."""
+    return type(sp) is LinearSignpost and sp.first is None and sp.offset > 0
 
 
 def _linear_rows(
@@ -364,11 +370,19 @@ def allocate(
     settled: list[tuple[int, TieEvent]] = []
     errors: list[tuple[int, TieError]] = []
     pending = np.flatnonzero(~certified)
+    sp = spec.signpost
+    # a row the float path of a linear divisor method could not certify would fail the scalar
+    # fast path the same way: it goes straight to the exact engine
+    straight = vectorisable and isinstance(sp, LinearSignpost) and _linear_vectorised(sp)
     for r in pending.tolist():
         row_seed = None if seed is None else seed + r
         try:
-            row = tuple(int(x) for x in v[r])
-            alloc = spec(names, row, house, threshold=thr, ties=policy, seed=row_seed, **options)
+            row = tuple(v[r].tolist())
+            if straight:
+                assert isinstance(sp, LinearSignpost)
+                alloc = exact_divisor(sp, spec.id, names, row, house, thr, policy=policy, seed=row_seed)
+            else:
+                alloc = spec(names, row, house, threshold=thr, ties=policy, seed=row_seed, **options)
         except TieError as err:
             errors.append((r, err))
             tie_rows.append(r)
