@@ -20,14 +20,25 @@ Derived tiers (the 2020 national list) sum their source tier's perturbed votes
 in every run; reserved tiers (seats given as results) are constant; thresholds
 are applied to each run's votes. Only ``parallel`` links are simulated.
 
-Every district of every tier is allocated for all runs at once: divisor and
-plurality (block vote) tiers are solved for every (run, district) row of a tier
-in one vectorised pass with per-row magnitudes, other methods by the batch path
-(:mod:`seats.batch`) district by district. As in :mod:`seats.batch`, a row is
-accepted only when floats certify it with a margin far above their rounding
-error; every other row (near-ties, exact ties, rows the fast path cannot solve)
-is allocated by the exact scalar engine, exactly as :meth:`RuleSet.allocate`
-would allocate that run's vote table.
+Every district of every tier is allocated for all runs at once, in chunks of
+:data:`CHUNK` runs (a constant, so results depend only on the seed and the
+number of runs). For each tier, every (run, district) row is first checked
+against the district's allocation on the observed votes: an exact-margin
+check (integers for block vote; for divisor methods floats with a margin far
+above their rounding error, as :mod:`seats.batch` certifies) accepts it when
+no other allocation is possible. Rows it rejects are solved by the vectorised
+divisor or top-m solver with per-row magnitudes (other method families by the
+batch path's solvers), and any row those cannot certify (near-ties, exact ties,
+seat bounds, custom methods) by the exact scalar engine, exactly as
+:meth:`RuleSet.allocate` would allocate that run's vote table.
+
+Block-vote tiers under multinomial noise draw only the strongest candidates of
+each circuit and the *sum* of the others (exact, by the aggregation property of
+the multinomial); the sum is split among the others (a multinomial with their
+relative shares, from a generator of its own) only in the rows where it could
+reach a winner, since elsewhere no split can change a seat. With
+``keep_votes=True`` every other row is split too, from a third generator, so
+keeping the votes never changes a seat.
 
 Ties. A run in which a tie decides a seat follows the tie policy (the tier's,
 else the rule set's, unless ``ties=`` overrides it). Under ``"error"`` the
@@ -149,28 +160,22 @@ class Noise:
 def _multinomial(rng: np.random.Generator, n: IntArray, p: FloatArray, runs: int) -> IntArray:
     """``(runs, D, K)`` multinomial draws, ``n`` votes ((D,) or (runs, D)) with shares ``p`` (D, K).
 
-    Conditional binomials, one vectorised call per column: column ``j`` gets
-    ``Binomial(votes left, p_j / share left)``, and each district's last column
-    with a positive share gets exactly the votes left, so every total is exact
-    and no vote can land in a column of share zero.
+    numpy draws the columns one by one as conditional binomials and gives the
+    last column whatever is left. Each district's largest share is moved to the
+    last column for the draw (and back after), so what is left always goes to a
+    real option with the largest share: every total is exact, no vote can land
+    in a column of share zero, and no conditional probability reaches 1 by rounding.
     """
     dcount, width = p.shape
-    real = p > 0
-    last = np.where(real.any(axis=1), width - 1 - np.argmax(real[:, ::-1], axis=1), -1)
-    tail = np.cumsum(p[:, ::-1], axis=1)[:, ::-1]
-    left = np.broadcast_to(n, (runs, dcount)).astype(np.int64).copy()
-    out = np.zeros((runs, dcount, width), dtype=np.int64)
-    for j in range(width):
-        draw = real[:, j] & (j < last)
-        if draw.any():
-            q = np.clip(p[draw, j] / tail[draw, j], 0.0, 1.0)
-            x = rng.binomial(left[:, draw], q)
-            out[:, draw, j] = x
-            left[:, draw] -= x
-        end = last == j
-        if end.any():
-            out[:, end, j] = left[:, end]
-            left[:, end] = 0
+    last = width - 1
+    big = p.argmax(axis=1)
+    at = np.arange(dcount)
+    q = p.copy()
+    q[at, big], q[at, last] = p[at, last], p[at, big]
+    counts = np.broadcast_to(n, (runs, dcount))
+    x = rng.multinomial(counts, q).astype(np.int64)
+    x[:, at, big], x[:, at, last] = x[:, at, last], x[:, at, big].copy()
+    out: IntArray = x
     return out
 
 
