@@ -238,13 +238,15 @@ def main(argv: list[str] | None = None) -> int:
     peer_rate: dict[str, float] = {}
     agree: dict[str, tuple[int, int]] = {}
     picks = np.linspace(0, runs - 1, num=min(sample, runs)).astype(int).tolist()
+    setup.expand()  # every candidate's votes, made before any peer is timed
     for name, fn in peers.items():
-        same = 0
-        t0 = time.perf_counter()
-        got = [peer_run(setup, setup.run_votes(r), fn) for r in picks]
-        elapsed = time.perf_counter() - t0
-        for r, g in zip(picks, got, strict=True):
-            same += int(np.array_equal(g, ours[r]))
+        got: list[np.ndarray] = []
+
+        def loop(fn: Callable[[list[int], int], list[int]] = fn, got: list[np.ndarray] = got) -> None:
+            got[:] = [peer_run(setup, setup.run_votes(r), fn) for r in picks]
+
+        elapsed = _best_of(loop, repeats)
+        same = sum(int(np.array_equal(g, ours[r])) for r, g in zip(picks, got, strict=True))
         peer_rate[name] = len(picks) / elapsed
         agree[name] = (same, len(picks))
     # the loop a user would write with the best peer, including one numpy draw per district per run
