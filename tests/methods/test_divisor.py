@@ -611,8 +611,6 @@ def test_fast_path_with_many_parties_equals_the_general_engine(
     method: str, counts: list[int], house: int, seed: int
 ) -> None:
     # many parties: the numpy proposer, its Newton and secant steps and its one-shot correction
-    from seats.methods import divisor
-
     if seed:  # a skewed, realistic spread: a few large parties and a long tail
         counts = sorted(counts, reverse=True)
         counts = [c // (k + 1) ** seed for k, c in enumerate(counts)]
