@@ -1,9 +1,11 @@
 """Seat margins: for every seat, the exact smallest number of votes that would have moved it.
 
-For each option that holds seats in an allocation (a :func:`seats.apportion`
-result, or every district of a whole :class:`~seats.rules.ElectionResult`),
-three whole numbers are reported, each for the option's *marginal* seat (the
-seat it would lose first; its other seats need strictly more votes):
+For every seat of an allocation (a :func:`seats.apportion` result, or every
+district of a whole :class:`~seats.rules.ElectionResult`) three whole numbers
+are reported. A holder's seats are ranked from the margin: rank 1 is the seat
+it would lose first, rank 2 the next, and so on; the seat of rank ``r`` has
+moved when the holder ends with at most ``seats - r`` seats. (``depth=1`` keeps
+each holder's marginal seat only.)
 
 ``lose``
     the fewest votes the holder could lose (every other count unchanged) for
@@ -17,13 +19,15 @@ seat it would lose first; its other seats need strictly more votes):
 
 **What "moves the seat" means.** Apply the shift to the votes and apportion
 again with the same method, house size, threshold, seat bounds and prior
-seats. The seat has moved when the holder ends with fewer seats than it had
-and (for ``gain`` and ``transfer``) the challenger with more. **Ties.** A shift
+seats. The seat of rank ``r`` has moved when the holder ends with at most
+``seats - r`` seats and (for ``gain`` and ``transfer``) the challenger with more
+than it had. **Ties.** A shift
 that makes the holder and the challenger exactly equal for the contested seat
 (under the default ``ties="error"`` policy, apportioning again raises
 :class:`~seats.errors.TieError` naming both) already counts: the number
 reported is that *tie point*, the matching ``*_tie`` flag is true, and the
-strict flip is one vote later. A tie that does not involve both is settled
+strict flip is one vote later. (Precisely: the tie counts when settling it
+against the holder would move the seat.) A tie that does not involve both is settled
 against the move (the holder listed first, the challenger last, ``ties="order"``).
 So ``x`` moves the seat (or ties it) and ``x - 1`` does not. ``None`` means no
 shift moves it (e.g. a block-vote winner who is not the weakest cannot lose
@@ -89,8 +93,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Margins", "SeatMargin", "allocation_margins", "seat_margins"]
 
-_COLUMNS = ("tier", "district", "holder", "seats", "challenger", "lose", "lose_to", "gain", "transfer",
-            "smallest", "lose_tie", "gain_tie", "transfer_tie")
+_COLUMNS = ("tier", "district", "holder", "seats", "rank", "challenger", "lose", "lose_to", "gain",
+            "transfer", "smallest", "lose_tie", "gain_tie", "transfer_tie")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +107,10 @@ class SeatMargin:
         Where the seat is (``None`` for a single allocation).
     holder:
         The option holding the seat; ``seats`` is how many seats it holds there.
+    rank:
+        Which of its seats: 1 is the seat it would lose first (its marginal seat),
+        2 the next, up to ``seats``. The seat of rank ``r`` has moved when the
+        holder ends with at most ``seats - r`` seats.
     challenger:
         The best runner-up: the option that needs the fewest extra votes
         (``gain``) to take the seat; when no gain can take it, the option that
@@ -123,6 +131,7 @@ class SeatMargin:
     district: str | None
     holder: str
     seats: int
+    rank: int
     challenger: str | None
     lose: int | None
     lose_to: tuple[str, ...]
@@ -148,7 +157,7 @@ class SeatMargin:
         """
         where = "/".join(x for x in (self.tier, self.district) if x)
         head = f"{where}: " if where else ""
-        label = "seat" if self.seats == 1 else "seats"
+        label = "seat" if self.seats == 1 else f"seat {self.rank} of {self.seats}"
 
         def flag(tie: bool) -> str:
             return "tie" if tie else "strict"
@@ -162,7 +171,7 @@ class SeatMargin:
             to = ", ".join(self.lose_to)
             parts.append(f"{self.holder} loses {self.lose} ({flag(self.lose_tie)}, to {to})")
         body = ", ".join(parts) or "no shift of votes moves this seat"
-        return f"{head}{self.holder} ({self.seats} {label}): {body}"
+        return f"{head}{self.holder} ({'1 ' if self.seats == 1 else ''}{label}): {body}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -170,6 +179,7 @@ class SeatMargin:
             "district": self.district,
             "holder": self.holder,
             "seats": self.seats,
+            "rank": self.rank,
             "challenger": self.challenger,
             "lose": self.lose,
             "lose_to": ", ".join(self.lose_to) or None,
@@ -195,14 +205,15 @@ def _frame(rows: Iterable[SeatMargin]) -> pl.DataFrame:
         for k in _COLUMNS:
             data[k].append(d[k])
     schema = {
-        "tier": pl.Utf8, "district": pl.Utf8, "holder": pl.Utf8, "seats": pl.Int64, "challenger": pl.Utf8,
+        "tier": pl.Utf8, "district": pl.Utf8, "holder": pl.Utf8, "seats": pl.Int64, "rank": pl.Int64,
+        "challenger": pl.Utf8,
         "lose": pl.Int64, "lose_to": pl.Utf8, "gain": pl.Int64, "transfer": pl.Int64, "smallest": pl.Int64,
         "lose_tie": pl.Boolean, "gain_tie": pl.Boolean, "transfer_tie": pl.Boolean,
     }
     return pl.DataFrame(data, schema=schema)
 
 
-def _fragility(m: SeatMargin) -> tuple[float, float, float, str, str, str]:
+def _fragility(m: SeatMargin) -> tuple[float, float, float, str, str, str, int]:
     inf = math.inf
     small = m.smallest
     return (
@@ -212,6 +223,7 @@ def _fragility(m: SeatMargin) -> tuple[float, float, float, str, str, str]:
         m.tier or "",
         m.district or "",
         m.holder,
+        m.rank,
     )
 
 
@@ -302,7 +314,7 @@ class _Pair:
     """Evaluates "has the seat moved?" for one holder, one challenger and one kind of shift."""
 
     def __init__(self, run: Runner, alloc: Allocation, holder: str, challenger: str | None,
-                 kind: str) -> None:
+                 kind: str, rank: int = 1) -> None:
         self.run = run
         self.parties = alloc.parties
         self.base = alloc.votes_by_party
@@ -310,6 +322,7 @@ class _Pair:
         self.h = holder
         self.c = challenger
         self.kind = kind
+        self.rank = rank
         self.cache: dict[int, _Probe] = {}
 
     def votes(self, x: int) -> dict[str, int]:
@@ -334,21 +347,30 @@ class _Pair:
             a = self.run(self.parties, tuple(v[p] for p in self.parties), "error")
         except TieError as err:
             ev = err.event
-            if ev is not None and h in ev.tied and (c is None or c in ev.tied):
-                return _Probe(True, True, tuple(p for p in ev.tied if p != h))
-            # a tie elsewhere: settle it against the move (holder first, challenger last)
-            order = [h, *(p for p in self.parties if p not in (h, c))] + ([c] if c is not None else [])
+            contested = ev is not None and h in ev.tied and (c is None or c in ev.tied)
+            others = [p for p in self.parties if p not in (h, c)]
+            if contested:
+                # the holder against the challenger: the tie point counts if losing it moves the seat
+                order = ([c] if c is not None else []) + others + [h]
+            else:
+                # a tie elsewhere: settle it against the move (holder first, challenger last)
+                order = [h, *others] + ([c] if c is not None else [])
             try:
                 a = self.run(tuple(order), tuple(v[p] for p in order), "order")
             except SeatsError:
                 return _Probe(False, False, ())
+            if contested:
+                assert ev is not None
+                moved = self._moved(a)
+                return _Probe(moved, moved, tuple(p for p in ev.tied if p != h))
         except SeatsError:
             return _Probe(False, False, ())
-        lost = a.seats[h] < self.seats[h]
         gainers = tuple(p for p in self.parties if a.seats[p] > self.seats[p])
-        if c is None:
-            return _Probe(lost, False, gainers)
-        return _Probe(lost and a.seats[c] > self.seats[c], False, gainers)
+        return _Probe(self._moved(a), False, gainers)
+
+    def _moved(self, a: Allocation) -> bool:
+        lost = a.seats[self.h] <= self.seats[self.h] - self.rank
+        return lost and (self.c is None or a.seats[self.c] > self.seats[self.c])
 
 
 def _first(probe: _Pair, estimate: int, limit: int | None) -> int | None:
@@ -566,49 +588,56 @@ class _Estimator:
             return 0.0
         return float(self.cert.signpost.quotient_float(self.v[p], self.s[p] + self._off(p)))
 
-    def _last(self, p: str) -> float:
-        return float(self.cert.signpost.quotient_float(self.v[p], self.s[p] + self._off(p) - 1))
+    def _quotient(self, p: str, r: int) -> float:
+        """The quotient of the ``r``-th seat of ``p`` counted from its last (r = 1)."""
+        return float(self.cert.signpost.quotient_float(self.v[p], self.s[p] + self._off(p) - r))
 
-    def _rank(self, h: str, c: str) -> int:
-        """Signpost index of the challenger's seat that must beat the holder's last quotient."""
-        lh = self._last(h)
-        weaker = sum(1 for p in self.a.parties
-                     if p not in (h, c) and self.s[p] > 0 and self._last(p) < lh)
+    def _rank(self, h: str, c: str, r: int) -> int:
+        """Signpost index of the challenger's seat that must beat the holder's seat of rank ``r``."""
+        lh = self._quotient(h, r)
+        weaker = r - 1
+        for p in self.a.parties:
+            if p in (h, c):
+                continue
+            for i in range(1, self.s[p] + 1):
+                if self._quotient(p, i) >= lh:
+                    break
+                weaker += 1
         return self.s[c] + weaker + self._off(c)
 
     # the three estimates ----------------------------------------------
-    def lose(self, h: str) -> int:
+    def lose(self, h: str, r: int) -> int:
         v, s = self.v, self.s
         if isinstance(self.cert, DivisorCertificate):
             best = max((self._next(p) for p in self.a.parties if p != h), default=0.0)
-            return _ceil(v[h] - best * self._d(s[h] + self._off(h) - 1))
+            return _ceil(v[h] - best * self._d(s[h] + self._off(h) - r))
         if isinstance(self.cert, QuotaCertificate):
             q = float(self.cert.quota)
             cut = max((float(self.cert.remainders.get(p, 0)) for p in self.a.parties
                        if p != h and p not in self.cert.remainder_winners), default=0.0)
-            return _ceil(v[h] - q * (s[h] - 1 + cut))
+            return _ceil(v[h] - q * (s[h] - r + cut))
         if isinstance(self.cert, PluralityCertificate):
             return _ceil(v[h] - max((v[p] for p in self.challengers(h)), default=0.0))
         return 0
 
-    def gain(self, h: str, c: str) -> int | None:
+    def gain(self, h: str, c: str, r: int) -> int | None:
         v, s = self.v, self.s
         if isinstance(self.cert, DivisorCertificate):
-            return _ceil(self._last(h) * self._d(self._rank(h, c)) - v[c])
+            return _ceil(self._quotient(h, r) * self._d(self._rank(h, c, r)) - v[c])
         if isinstance(self.cert, QuotaCertificate):
             q = float(self.cert.quota)
-            share = v[h] / q - (s[h] - 1) if q else 0.0
-            return _ceil(q * (s[c] + share) - v[c])
+            share = v[h] / q - (s[h] - r) if q else 0.0
+            return _ceil(q * (s[c] + r - 1 + share) - v[c])
         if isinstance(self.cert, PluralityCertificate):
             if v[h] > self.won[0] or s[c] > 0:
                 return None  # the rival would take the weakest winner's seat, not this one
             return _ceil(v[h] - v[c])
         return 0
 
-    def transfer(self, h: str, c: str) -> int:
+    def transfer(self, h: str, c: str, r: int) -> int:
         v, s = self.v, self.s
         if isinstance(self.cert, DivisorCertificate):
-            dh, dc = self._d(s[h] + self._off(h) - 1), self._d(self._rank(h, c))
+            dh, dc = self._d(s[h] + self._off(h) - r), self._d(self._rank(h, c, r))
             if dc == 0.0 or dh == 0.0:
                 return 0
             return _ceil((v[h] / dh - v[c] / dc) / (1 / dc + 1 / dh))
@@ -621,7 +650,7 @@ class _Estimator:
             u2 = others[0] if others else 0.0
             return max(_ceil((v[h] - v[c]) / 2), _ceil(v[h] - w2), _ceil(u2 - v[c]))
         if isinstance(self.cert, QuotaCertificate):
-            g = self.gain(h, c)
+            g = self.gain(h, c, r)
             return _ceil((v[h] - v[c]) / 2) if g is None else _ceil(g / 2)
         return 0
 
@@ -634,9 +663,10 @@ def allocation_margins(
     tier: str | None = None,
     district: str | None = None,
     options: Mapping[str, Any] | None = None,
+    depth: int | None = None,
     candidates: int = 3,
 ) -> tuple[SeatMargin, ...]:
-    """The margin of every seat-holding option of one allocation.
+    """The margin of every seat of one allocation: one row per seat, holder by holder.
 
     Parameters
     ----------
@@ -646,8 +676,12 @@ def allocation_margins(
         Labels copied into the results.
     options:
         Method options to re-apportion with that the allocation does not record
-        (e.g. ``overflow``, or seat bounds of a largest-remainder method).
+        (e.g. ``overflow``, seat bounds of a largest-remainder method, or prior
+        seats of parties without votes, which the certificate leaves out).
         Threshold, divisor seat bounds and prior seats are taken from the allocation.
+    depth:
+        Only each holder's ``depth`` seats nearest the margin (``1``: its marginal
+        seat only); default every seat.
     candidates:
         How many runners-up (best estimates first) are checked exactly for the
         smallest ``gain``.
@@ -659,27 +693,47 @@ def allocation_margins(
     >>> [(m.holder, m.challenger, m.lose, m.gain, m.transfer) for m in allocation_margins(a)]
     [('ana', 'eva', 100, 100, 50), ('ben', 'eva', 300, None, 201)]
     """
-    run = _runner(alloc, options or {})
-    est = _Estimator(alloc)
-    quota_kind, k = _quota_kind(alloc)
-    stepped = quota_kind == "step" and not alloc.threshold
-    linear = quota_kind == "linear" and not alloc.threshold
-    plural = isinstance(alloc.certificate, PluralityCertificate)
-    place = {p: i for i, p in enumerate(alloc.parties)}
-    total = sum(alloc.votes)
+    if depth is not None and depth < 1:
+        raise SeatsError(f"depth must be at least 1 (the marginal seat), got {depth}")
     out: list[SeatMargin] = []
+    ctx = _Context(alloc, options or {}, candidates)
     for h in alloc.parties:
         n = alloc.seats[h]
-        if n <= 0:
-            continue
+        for rank in range(1, (n if depth is None else min(n, depth)) + 1):
+            out.append(ctx.margin(h, rank, tier, district))
+    return tuple(out)
+
+
+class _Context:
+    """Everything shared by the margins of one allocation's seats."""
+
+    def __init__(self, alloc: Allocation, options: Mapping[str, Any], candidates: int) -> None:
+        self.alloc = alloc
+        self.run = _runner(alloc, options)
+        self.est = _Estimator(alloc)
+        self.candidates = candidates
+        quota_kind, self.k = _quota_kind(alloc)
+        self.stepped = quota_kind == "step" and not alloc.threshold
+        self.linear = quota_kind == "linear" and not alloc.threshold
+        self.plural = isinstance(alloc.certificate, PluralityCertificate)
+        self.place = {p: i for i, p in enumerate(alloc.parties)}
+        self.total = sum(alloc.votes)
+        self.limit = 4 * (self.total + 1) * (alloc.house_size + 1 + sum(_prior(alloc).values()))
+
+    def smallest(self, probe: _Pair, estimate: int, limit: int) -> int | None:
+        found = _first(probe, estimate, limit)
+        if self.stepped and probe.kind != "transfer":
+            return _first_by_segments(probe, found, self.total, self.alloc.house_size, limit)
+        if self.linear and probe.kind != "transfer":
+            return _first_by_breaks(probe, found, self.alloc, self.k, limit)
+        return found
+
+    def margin(self, h: str, rank: int, tier: str | None, district: str | None) -> SeatMargin:
+        alloc, est, run, place = self.alloc, self.est, self.run, self.place
         vh = alloc.votes_by_party[h]
         # (a) the holder loses votes
-        lose_probe = _Pair(run, alloc, h, None, "lose")
-        lose = _first(lose_probe, est.lose(h), vh)
-        if stepped:
-            lose = _first_by_segments(lose_probe, lose, total, alloc.house_size, vh)
-        elif linear:
-            lose = _first_by_breaks(lose_probe, lose, alloc, k, vh)
+        lose_probe = _Pair(run, alloc, h, None, "lose", rank)
+        lose = self.smallest(lose_probe, est.lose(h, rank), vh)
         lose_to: tuple[str, ...] = ()
         lose_tie = False
         if lose is not None:
@@ -689,46 +743,40 @@ def allocation_margins(
         rivals = est.challengers(h)
         gains: list[tuple[int, str]] = []
         for c in rivals:
-            g = est.gain(h, c)
+            g = est.gain(h, c, rank)
             if g is not None:
                 gains.append((g, c))
         gains.sort(key=lambda gc: (gc[0], place[gc[1]]))
-        if plural:  # exact estimates: only the runners-up tied for the best need a look
+        if self.plural:  # exact estimates: only the runners-up tied for the best need a look
             gains = [gc for gc in gains if gc[0] == gains[0][0]]
         challenger: str | None = None
         gain: int | None = None
         gain_tie = False
-        limit = 4 * (sum(alloc.votes) + 1) * (alloc.house_size + 1 + sum(_prior(alloc).values()))
-        for g0, c in gains[:candidates]:
-            probe = _Pair(run, alloc, h, c, "gain")
-            g = _first(probe, g0, limit)
-            if stepped:
-                g = _first_by_segments(probe, g, total, alloc.house_size, limit)
-            elif linear:
-                g = _first_by_breaks(probe, g, alloc, k, limit)
+        for g0, c in gains[:self.candidates]:
+            probe = _Pair(run, alloc, h, c, "gain", rank)
+            g = self.smallest(probe, g0, self.limit)
             if g is not None and (gain is None or g < gain):
                 challenger, gain, gain_tie = c, g, probe(g).tie
         # (c) votes moved from the holder to the challenger
         transfer: int | None = None
         transfer_tie = False
         if challenger is not None:
-            tprobe = _Pair(run, alloc, h, challenger, "transfer")
-            transfer = _first(tprobe, est.transfer(h, challenger), vh)
+            tprobe = _Pair(run, alloc, h, challenger, "transfer", rank)
+            transfer = self.smallest(tprobe, est.transfer(h, challenger, rank), vh)
             if transfer is not None:
                 transfer_tie = tprobe(transfer).tie
         else:
-            t_est = {c: est.transfer(h, c) for c in rivals}
+            t_est = {c: est.transfer(h, c, rank) for c in rivals}
             ranked = sorted(rivals, key=lambda c: (t_est[c], place[c]))
-            if plural and ranked:
+            if self.plural and ranked:
                 ranked = [c for c in ranked if t_est[c] == t_est[ranked[0]]]
-            for c in ranked[:candidates]:
-                tprobe = _Pair(run, alloc, h, c, "transfer")
-                t = _first(tprobe, t_est[c], vh)
+            for c in ranked[:self.candidates]:
+                tprobe = _Pair(run, alloc, h, c, "transfer", rank)
+                t = self.smallest(tprobe, t_est[c], vh)
                 if t is not None and (transfer is None or t < transfer):
                     challenger, transfer, transfer_tie = c, t, tprobe(t).tie
-        out.append(SeatMargin(tier, district, h, n, challenger, lose, lose_to, gain, transfer,
-                              lose_tie, gain_tie, transfer_tie))
-    return tuple(out)
+        return SeatMargin(tier, district, h, alloc.seats[h], rank, challenger, lose, lose_to, gain, transfer,
+                          lose_tie, gain_tie, transfer_tie)
 
 
 def _prior(alloc: Allocation) -> Mapping[str, int]:
@@ -741,6 +789,7 @@ def seat_margins(
     *,
     tiers: Iterable[str] | None = None,
     options: Mapping[str, Any] | None = None,
+    depth: int | None = None,
 ) -> Margins:
     """Seat margins of an allocation, or of every district of a whole election.
 
@@ -754,16 +803,21 @@ def seat_margins(
         Only these tiers of an election (default: all).
     options:
         Extra method options for a single allocation (see :func:`allocation_margins`).
+    depth:
+        Only each holder's ``depth`` seats nearest the margin per district (``1``:
+        the marginal seat); default every seat.
 
     Examples
     --------
     >>> import seats
     >>> a = seats.apportion({"A": 100_000, "B": 80_000, "C": 30_000, "D": 20_000}, 8, method="hare")
-    >>> [(m.holder, m.challenger, m.transfer) for m in seat_margins(a).margins]
+    >>> [(m.holder, m.challenger, m.transfer) for m in seat_margins(a, depth=1).margins]
     [('A', 'D', 25625), ('B', 'A', 4375), ('C', 'D', 22501), ('D', 'A', 3125)]
+    >>> [(m.rank, m.transfer) for m in seat_margins(a).for_holder("A")]   # each of A's 3 seats
+    [(1, 25625), (2, 53125), (3, 81875)]
     """
     if isinstance(result, Allocation):
-        return Margins(allocation_margins(result, options=options))
+        return Margins(allocation_margins(result, options=options, depth=depth))
     wanted = None if tiers is None else set(tiers)
     if wanted is not None:
         known = {t.id for t in result.tiers}
@@ -778,5 +832,5 @@ def seat_margins(
             if d.allocation is None or d.allocation.house_size == 0:
                 continue
             rows.extend(allocation_margins(d.allocation, tier=t.id, district=d.district,
-                                           options=t.tier.options))
+                                           options=t.tier.options, depth=depth))
     return Margins(tuple(rows))

@@ -30,7 +30,10 @@ def single_allocation(path: Path, method: str, house: int, threshold: str | None
 @click.option("--tier", "tiers", multiple=True, help="Only this tier (repeatable).")
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
               help="Show the N most fragile seats.")
-@click.option("--all", "every", is_flag=True, help="Every seat-holding option, district by district.")
+@click.option("--all", "every", is_flag=True,
+              help="Every seat, district by district, instead of the most fragile.")
+@click.option("--depth", type=click.IntRange(min=1),
+              help="Only each holder's N seats nearest the margin in each district (1: its marginal seat).")
 @click.option("--seats", "-s", "house", type=int,
               help="Single-table mode: SOURCE is a party,votes file apportioned into this many seats.")
 @click.option("--method", "-m", default="dhondt", show_default=True, help="With --seats: the method.")
@@ -39,21 +42,23 @@ def single_allocation(path: Path, method: str, house: int, threshold: str | None
 @read_options
 @output_options
 def margins_cmd(source: str, votes_path: Path | None, sets: Sequence[str], tiers: Sequence[str], top: int,
-                every: bool, house: int | None, method: str, threshold: str | None, seed: int | None,
-                thousands: str | None, decimal_comma: bool, fmt: str, output: Path | None) -> None:
+                every: bool, depth: int | None, house: int | None, method: str, threshold: str | None,
+                seed: int | None, thousands: str | None, decimal_comma: bool, fmt: str,
+                output: Path | None) -> None:
     """Exact seat margins: the fewest votes that would have moved each seat, and to whom.
 
     SOURCE is a rule set (an id from 'seats rulesets' or a path), or with
-    --seats a party,votes table. For each option holding seats in a district:
-    LOSE, the votes it could lose before its marginal seat goes (to LOSE_TO);
-    GAIN, the votes the best runner-up (CHALLENGER) would need; TRANSFER, the
-    votes moved from one to the other. A *_TIE flag marks a shift that makes an
-    exact tie (the strict flip is one vote more).
+    --seats a party,votes table. One row per seat: a holder's seats are ranked
+    from the margin (RANK 1 is the seat it would lose first). LOSE: the votes
+    the holder could lose before that seat goes (to LOSE_TO); GAIN: the votes
+    the best runner-up (CHALLENGER) would need; TRANSFER: the votes moved from
+    one to the other. A *_TIE flag marks a shift that makes an exact tie (the
+    strict flip is one vote more).
 
     \b
     Examples:
       seats margins ve-2020-an --top 20
-      seats margins ve-2020-an --tier state-list --all --format csv -o margins.csv
+      seats margins ve-2020-an --tier state-list --all --depth 1 --format csv -o margins.csv
       seats margins fixtures/examples/ve-2020-national-list.csv --seats 48 --method dhondt
     """
     from seats.analysis.margins import seat_margins
@@ -65,13 +70,13 @@ def margins_cmd(source: str, votes_path: Path | None, sets: Sequence[str], tiers
             raise click.BadParameter(f"with --seats, SOURCE must be a vote file; {source!r} is not one",
                                      param_hint="SOURCE")
         alloc = single_allocation(path, method, house, threshold, thousands, decimal_comma)
-        margins = seat_margins(alloc)
+        margins = seat_margins(alloc, depth=depth)
         inputs.append(path)
         title = f"{alloc.method}, {alloc.house_size} seats: seat margins"
     else:
         rs = seats.load_ruleset(source, overrides=parse_overrides(sets))
         result = rs.allocate(votes_path, seed=seed)
-        margins = seat_margins(result, tiers=tiers or None)
+        margins = seat_margins(result, tiers=tiers or None, depth=depth)
         inputs += [p for p in (votes_path, rs.path, rs.default_votes) if p is not None]
         title = f"{rs.name} ({rs.id}): seat margins"
     if every:

@@ -39,13 +39,18 @@ def outcome(votes: Mapping[str, int], house: int, method: str, m: SeatMargin, ki
         a = seats.apportion(votes, house, method=method, ties="error", **kw)
     except TieError as err:
         assert err.event is not None
+        others = [p for p in votes if p not in (h, c)]
         if h in err.event.tied and (c is None or c in err.event.tied):
-            return "tie"
-        order = [h, *(p for p in votes if p not in (h, c))] + ([c] if c else [])
+            # a tie point: it counts when settling it against the holder moves the seat
+            order = ([c] if c else []) + others + [h]
+            a = seats.apportion({p: votes[p] for p in order}, house, method=method, ties="order", **kw)
+            moved = a.seats[h] <= before[h] - m.rank and (c is None or a.seats[c] > before[c])
+            return "tie" if moved else "kept"
+        order = [h, *others] + ([c] if c else [])
         a = seats.apportion({p: votes[p] for p in order}, house, method=method, ties="order", **kw)
     except SeatsError:
         return "kept"
-    lost = a.seats[h] < before[h]
+    lost = a.seats[h] <= before[h] - m.rank
     won = c is None or a.seats[c] > before[c]
     return "moved" if lost and won else "kept"
 
@@ -65,7 +70,7 @@ def check_margins(votes: dict[str, int], house: int, method: str, *, minimal: bo
     # the certificate records prior seats of parties with votes only: pass them all again
     extra = {"prior_seats": kw["prior_seats"]} if "prior_seats" in kw else None
     for m in seat_margins(a, options=extra).margins:
-        assert m.seats == a.seats[m.holder] > 0
+        assert m.seats == a.seats[m.holder] >= m.rank >= 1
         for kind in ("lose", "gain", "transfer"):
             x = getattr(m, kind)
             tie = getattr(m, f"{kind}_tie")
@@ -248,15 +253,28 @@ def test_results_are_values() -> None:
     a = seats.apportion({"A": 100_000, "B": 80_000, "C": 30_000, "D": 20_000}, 8, method="dhondt")
     ms = seat_margins(a)
     frame = ms.to_polars()
-    assert frame.columns == ["tier", "district", "holder", "seats", "challenger", "lose", "lose_to", "gain",
-                             "transfer", "smallest", "lose_tie", "gain_tie", "transfer_tie"]
-    assert frame["holder"].to_list() == ["A", "B", "C"]
-    assert ms.to_polars(fragile_first=True)["holder"].to_list() == ["A", "C", "B"]
+    assert frame.columns == ["tier", "district", "holder", "seats", "rank", "challenger", "lose", "lose_to",
+                             "gain", "transfer", "smallest", "lose_tie", "gain_tie", "transfer_tie"]
+    # one row per seat: A 4, B 3, C 1
+    assert frame["holder"].to_list() == ["A"] * 4 + ["B"] * 3 + ["C"]
+    assert frame["rank"].to_list() == [1, 2, 3, 4, 1, 2, 3, 1]
+    assert ms.to_polars(fragile_first=True)["holder"].to_list()[:3] == ["A", "C", "B"]
+    # deeper seats need more votes
+    for holder in ("A", "B"):
+        moved = [m.smallest for m in ms.for_holder(holder)]
+        assert None not in moved
+        assert moved == sorted(x for x in moved if x is not None)
+    marginal = seat_margins(a, depth=1)
+    assert [m.holder for m in marginal.margins] == ["A", "B", "C"]
+    assert marginal.margins == tuple(m for m in ms.margins if m.rank == 1)
+    with pytest.raises(SeatsError, match="depth must be at least 1"):
+        seat_margins(a, depth=0)
     assert ms.margins[0].to_polars().height == 1
-    assert ms.to_dict()["margins"][2]["lose_to"] == "A, B, D"
+    assert ms.to_dict()["margins"][7]["lose_to"] == "A, B, D"
     with pytest.raises(AttributeError):
         ms.margins[0].lose = 1  # type: ignore[misc]
-    assert len(ms) == 3
+    assert len(ms) == 8
+    assert "seat 2 of 4" in ms.margins[1].describe()
     assert allocation_margins(a, tier="t", district="d")[0].tier == "t"
 
 
@@ -314,10 +332,12 @@ def test_whole_election(toy: tuple[seats.RuleSet, Path]) -> None:
     ms = seat_margins(res)
     assert isinstance(ms, Margins)
     # one row per seat-holding option per district; the reserved seat has none
-    holders = {(m.tier, m.district, m.holder) for m in ms.margins}
-    expected = {(t.id, d.district, o) for t in res.tiers for d in t.districts if d.allocation is not None
-                for o, n in d.allocation.seats.items() if n > 0}
-    assert holders == expected
+    # one row per seat, ranked from the margin; the reserved seat has none
+    rows = sorted((m.tier or "", m.district or "", m.holder, m.rank) for m in ms.margins)
+    expected = sorted((t.id, d.district, o, r) for t in res.tiers for d in t.districts
+                      if d.allocation is not None
+                      for o, n in d.allocation.seats.items() for r in range(1, n + 1))
+    assert rows == expected
     assert all(m.tier != "reserved" for m in ms.margins)
     # c2: y3 beats x3 by 10: x3 gains 10 for a tie; 5 moved make 305/305
     (c2,) = ms.district("c2", tier="nominal")

@@ -100,6 +100,11 @@ def test_margins_csv_every_seat(toy: Path) -> None:
     code, out, _ = run("margins", str(rs), "--votes", str(toy / "votes.csv"), "--all", "--tier", "list",
                        "--format", "csv")
     assert code == 0 and set(csv(out)["tier"].to_list()) == {"list"}
+    # one row per seat: the list tier has 5
+    assert csv(out).height == 5
+    code, out, _ = run("margins", str(rs), "--votes", str(toy / "votes.csv"), "--all", "--tier", "list",
+                       "--depth", "1", "--format", "csv")
+    assert code == 0 and csv(out)["rank"].to_list() == [1] * csv(out).height
 
 
 def test_margins_single_table(toy: Path) -> None:
