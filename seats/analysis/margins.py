@@ -20,41 +20,44 @@ each holder's marginal seat only.)
 **What "moves the seat" means.** Apply the shift to the votes and apportion
 again with the same method, house size, threshold, seat bounds and prior
 seats. The seat of rank ``r`` has moved when the holder ends with at most
-``seats - r`` seats and (for ``gain`` and ``transfer``) the challenger with more
-than it had. **Ties.** A shift
-that makes the holder and the challenger exactly equal for the contested seat
-(under the default ``ties="error"`` policy, apportioning again raises
-:class:`~seats.errors.TieError` naming both) already counts: the number
-reported is that *tie point*, the matching ``*_tie`` flag is true, and the
-strict flip is one vote later. (Precisely: the tie counts when settling it
-against the holder would move the seat.) A tie that does not involve both is settled
-against the move (the holder listed first, the challenger last, ``ties="order"``).
-So ``x`` moves the seat (or ties it) and ``x - 1`` does not. ``None`` means no
-shift moves it (e.g. a block-vote winner who is not the weakest cannot lose
-its seat to a single rival's gains: that rival takes the weakest winner's seat).
+``seats - r`` seats and (for ``gain`` and ``transfer``) the challenger with
+more than it had.
+
+**Ties.** A shift that makes the holder and the challenger exactly equal for
+the contested seat (under the default ``ties="error"`` policy, apportioning
+again raises :class:`~seats.errors.TieError` naming both) already counts, when
+settling that tie against the holder would move the seat: the number reported
+is that *tie point*, the matching ``*_tie`` flag is true, and the strict flip
+is one vote later (unless another, unrelated tie happens to fall there). A tie
+that does not involve both is settled against the move (the holder listed
+first, the challenger last, ``ties="order"``). So ``x`` moves the seat (or ties
+it) and ``x - 1`` does not. ``None`` means no shift moves it: a block-vote
+winner who is not the weakest cannot lose its seat to a single rival's gains
+(that rival takes the weakest winner's seat), a lone candidate cannot lose.
 
 **How it is computed.** Never vote by vote. The break-even point is computed
-from the quotients (divisor methods: the holder's last quotient against the
-runner-up's next, counting the seats a challenger must take on the way;
-largest remainders: shares of the quota and the remainder cut-off; plurality:
-the difference to the first loser), then checked by apportioning again at the
-estimate and next to it; where the estimate is off (thresholds, seat bounds,
-the quota moving with the total) a galloping search and a bisection settle the
-exact boundary, so a result costs a handful of apportionments. Seat counts are
-monotone in the shift for divisor methods and the plurality family (population
-monotonicity), so the bisection finds the smallest shift. Largest-remainder
-methods are not population monotone (the quota moves with the total): a
-transfer keeps the total, and so the quota, fixed; for losses and gains, a
-quota proportional to the total (Hare, Hagenbach-Bischoff, Imperiali) changes
-the allocation only where a share crosses a whole number or two remainders
-cross, so those break points below the answer (solved exactly) are checked in
-order; the Droop quota is a step function of the total, so every stretch of
-constant quota is scanned (each is monotone). With a legal threshold on a
-largest-remainder method the quota is that of the votes above the threshold,
-and the answer is the first boundary the search finds. Whatever the method,
-``x`` moves the seat and ``x - 1`` does not; the test suite also checks vote by
-vote, on small random elections of every family (with thresholds and prior
-seats for divisor methods), that no smaller shift moves it.
+from the quotients (divisor methods: the holder's quotient for that seat
+against the runner-up's next, counting the seats a challenger must take on the
+way; largest remainders: shares of the quota and the remainder cut-off;
+plurality: the difference to the first loser), then checked by apportioning
+again at the estimate and next to it; where the estimate is off (thresholds,
+seat bounds, the quota moving with the total) a galloping search and a
+bisection settle the exact boundary, so a result costs a handful of
+apportionments. Seat counts are monotone in the shift for divisor methods and
+the plurality family (population monotonicity), so the bisection finds the
+smallest shift. Largest-remainder methods are not population monotone (the
+quota moves with the total): a transfer keeps the total, and so the quota,
+fixed; for losses and gains, a quota proportional to the total (Hare,
+Hagenbach-Bischoff, Imperiali) changes the allocation only where a share
+crosses a whole number or two remainders cross, so those break points below
+the answer (solved exactly) are checked in order; the Droop quota is a step
+function of the total, so every stretch of constant quota is scanned. With a
+legal threshold on a largest-remainder method the quota is that of the votes
+above the threshold, and the answer is the first boundary the search finds (a
+smaller shift can exist there). Whatever the method, ``x`` moves the seat and
+``x - 1`` does not; the test suite also checks vote by vote, on small random
+elections (divisor methods with and without thresholds and prior seats, Hare,
+Droop, Hagenbach-Bischoff, plurality and block), that no smaller shift moves it.
 
 Inside a rule set the margins are those of each district's apportionment as
 computed (:attr:`~seats.rules.DistrictResult.allocation`): options excluded by
