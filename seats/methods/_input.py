@@ -72,6 +72,8 @@ def normalise_votes(
 
 def check_house(seats: object) -> int:
     """The house size as a non-negative int."""
+    if type(seats) is int and seats >= 0:
+        return seats
     if isinstance(seats, bool) or not isinstance(seats, numbers.Integral):
         raise InvalidSeatsError(f"the number of seats must be a whole number, got {seats!r}")
     if int(seats) < 0:

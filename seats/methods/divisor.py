@@ -244,7 +244,7 @@ def _propose_numpy(step: int, off: int, scale: int, v: Sequence[int], house: int
     va = np.array(v, dtype=np.float64)
     a = off / step
     beta = 1.0 - a
-    total = float(va.sum())
+    total = float(np.add.reduce(va))
     c = (house - m * (beta - 0.5)) / total
     previous: tuple[float, int] | None = None
     for _ in range(6):  # steps on the divisor while far off
@@ -256,7 +256,7 @@ def _propose_numpy(step: int, off: int, scale: int, v: Sequence[int], house: int
         s = np.floor(x, out=x)
         if beta < 0:
             np.maximum(s, 0.0, out=s)
-        got = int(s.sum())
+        got = int(np.add.reduce(s))
         if abs(got - house) <= 2:
             break
         previous, c = (c, got), _next_c(c, got, previous, house, total)
@@ -291,7 +291,7 @@ def _near_extreme(x: FloatArray, k: int, factor: float) -> list[int]:
     whose value is within ``x[k] * factor`` (for ``x = -u``, ``factor`` below 1 does the same)."""
     limit = float(x[k]) * factor
     x[k] = math.inf
-    if float(x.min()) > limit:
+    if float(np.minimum.reduce(x)) > limit:
         return [k]
     x[k] = limit  # back in the candidates
     found: list[int] = np.flatnonzero(x <= limit).tolist()

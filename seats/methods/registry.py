@@ -165,7 +165,7 @@ def resolve(method: str | MethodSpec | Callable[[int], Any]) -> MethodSpec:
     if isinstance(method, MethodSpec):
         return method
     if isinstance(method, str):
-        found = ALIASES.get(_key(method))
+        found = ALIASES.get(method) or ALIASES.get(_key(method))  # a canonical key needs no folding
         if found is None:
             raise UnknownMethodError(
                 f"unknown method {method!r}{close_matches(_key(method), list(ALIASES))}; "

@@ -35,6 +35,8 @@ POLICIES = ("error", "lot", "most-votes", "order")
 
 def check_policy(policy: str) -> str:
     """Validate a policy name (case-insensitive) and return its canonical form."""
+    if policy in POLICIES:
+        return policy
     canonical = str(policy).strip().lower().replace("_", "-")
     if canonical not in POLICIES:
         raise SeatsError(f"unknown tie policy {policy!r}; choose one of {', '.join(POLICIES)}")
