@@ -361,16 +361,21 @@ def test_ve_2020_an_whole_assembly_is_fast_and_exact() -> None:
     n_districts = sum(1 for t in res.tiers for d in t.districts if d.allocation is not None)
     assert n_districts == 112
     assert {m.tier for m in ms.margins} == {"nominal", "state-list", "national-list"}
-    # the ten most fragile seats, each re-checked from scratch
-    for m in ms.most_fragile(10):
+    assert len(ms) == sum(d.magnitude for t in res.tiers for d in t.districts if d.allocation is not None)
+    # every seat's three shifts, re-checked from scratch: x moves it, x - 1 does not
+    checked = 0
+    for m in ms.margins:
         d = res.tier(m.tier or "").district(m.district or "")
         assert d.allocation is not None
-        votes = d.allocation.votes_by_party
-        house = d.allocation.house_size
-        method = d.allocation.method
-        assert m.transfer is not None
-        tie = "tie" if m.transfer_tie else "moved"
-        assert outcome(shifted(votes, m, "transfer", m.transfer), house, method, m, "transfer",
-                       d.allocation.seats) == tie
-        assert outcome(shifted(votes, m, "transfer", m.transfer - 1), house, method, m, "transfer",
-                       d.allocation.seats) == "kept"
+        votes, house, method = d.allocation.votes_by_party, d.allocation.house_size, d.allocation.method
+        for kind in ("lose", "gain", "transfer"):
+            x = getattr(m, kind)
+            if x is None:
+                continue
+            checked += 1
+            at = outcome(shifted(votes, m, kind, x), house, method, m, kind, d.allocation.seats)
+            assert at == ("tie" if getattr(m, f"{kind}_tie") else "moved"), (m, kind)
+            if x > 0:
+                assert outcome(shifted(votes, m, kind, x - 1), house, method, m, kind,
+                               d.allocation.seats) == "kept", (m, kind)
+    assert checked > 2 * len(ms)
