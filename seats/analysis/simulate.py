@@ -221,6 +221,9 @@ class _TierPlan:
     given: dict[int, int] = field(default_factory=dict)  # reserved: option index -> seats
     base: IntArray | None = None  # (D, K) seats on the observed votes, tried first in every run
     lazy: _Lazy | None = None  # plurality tiers under multinomial noise: minor candidates drawn when needed
+    inv_next: FloatArray | None = None  # (D, K) 1 / d(base): divisor tiers' quick check of the base seats
+    inv_last: FloatArray | None = None  # (D, K) 1 / d(base - 1) for winners, else 0
+    add_last: FloatArray | None = None  # (D, K) 0 for winners, inf for the others, -inf: base never holds
 
 
 def _plans(
@@ -276,13 +279,15 @@ def _plans(
         else:
             tv = votes.get(tier.id, {})
             names_t = tuple(tuple(tv.get(d, {})) for d in tier.district_ids)
+        names_of = tier.district_ids
         width = max((len(n) for n in names_t), default=0)
         col = np.full((len(names_t), max(width, 1)), -1, dtype=np.int64)
         observed = np.zeros(col.shape, dtype=np.int64)
         for d, names in enumerate(names_t):
             col[d, : len(names)] = [index[o] for o in names]
             if tier.kind != "derived":
-                observed[d, : len(names)] = [votes[tier.id][tier.district_ids[d]][o] for o in names]
+                here = votes[tier.id][names_of[d]]
+                observed[d, : len(names)] = [here[o] for o in names]
         plans[tier.id] = _TierPlan(
             tier,
             policy,
@@ -303,7 +308,31 @@ def _plans(
             seats, certified = _rows(plan, plan.observed, plan.observed > 0, plan.house)
             seats[~certified] = -1  # never certified: those districts are solved in full every run
             plan.base = seats
+            _quick(plan)
     return ordered
+
+
+def _quick(plan: _TierPlan) -> None:
+    """Per-district constants for checking a divisor tier's base seats with one multiply per quotient.
+
+    Only for signposts with ``d(0) > 0`` and votes to the first power (D'Hondt, Sainte-Laguë, ...)."""
+    sp = plan.spec.signpost
+    base = plan.base
+    if sp is None or base is None or sp.b(0) == 0 or getattr(sp, "power", 1) != 1:
+        return
+    inv_next = np.zeros(base.shape)
+    inv_last = np.zeros(base.shape)
+    add_last = np.full(base.shape, np.inf)
+    for (d, k), n in np.ndenumerate(base):
+        if n < 0:
+            add_last[d] = -np.inf
+            continue
+        s = int(n)
+        inv_next[d, k] = sp.a(s) / sp.b(s)
+        if s > 0:
+            inv_last[d, k] = sp.a(s - 1) / sp.b(s - 1)
+            add_last[d, k] = 0.0
+    plan.inv_next, plan.inv_last, plan.add_last = inv_next, inv_last, add_last
 
 
 def _fast(plan: _TierPlan) -> bool:
@@ -536,29 +565,36 @@ def _outcome(base: IntArray, kept: BoolArray, rows: IntArray, seats: IntArray) -
 def _solve(
     plan: _TierPlan, v: IntArray, excluded: BoolArray | None, first_run: int, seed: int | None
 ) -> _Outcome:
+    """Allocate one tier's ``(runs, D, K)`` votes: base seats where they hold, else solve, else exact."""
     runs, dcount, width = v.shape
     present = plan.col >= 0
     running = present[None] if excluded is None else present[None] & ~excluded
-    vv = np.where(running, v, 0)
-    flat = vv.reshape(runs * dcount, width)
-    ok = (flat > 0) & np.broadcast_to(running, v.shape).reshape(runs * dcount, width)
-    house = np.tile(plan.house, runs)
-    if not _fast(plan):
-        base, kept = np.zeros_like(plan.col), np.zeros(runs * dcount, dtype=bool)
-        todo = np.arange(runs * dcount)
-        seats, certified = np.zeros_like(flat), kept.copy()
+    every = running.shape[0] == 1
+    base = plan.base if plan.base is not None and _fast(plan) else np.zeros_like(plan.col)
+    if not _fast(plan) or plan.base is None:
+        kept = np.zeros(runs * dcount, dtype=bool)
+    elif excluded is None and plan.inv_next is not None:
+        # the base seats hold when every losing quotient is below every winning one (margin as in batch);
+        # padding and options without votes have 0 votes, so they never pass a winner
+        assert plan.inv_last is not None and plan.add_last is not None
+        top = np.zeros((runs, dcount))
+        bottom = np.full((runs, dcount), np.inf)
+        for k in range(width):  # column by column: numpy reduces short last axes slowly
+            col = v[:, :, k].astype(np.float64)
+            top = np.maximum(top, col * plan.inv_next[:, k])
+            bottom = np.minimum(bottom, col * plan.inv_last[:, k] + plan.add_last[:, k])
+        kept = (top < bottom * (1 - 2 * _TOL)).reshape(runs * dcount)
     else:
-        if plan.base is not None:
-            # most runs keep the observed allocation: check it first, solve only the rows it fails
-            base = plan.base
-            kept = _check(plan, flat, ok, np.broadcast_to(base, v.shape).reshape(flat.shape), house)
-        else:
-            base, kept = np.zeros_like(plan.col), np.zeros(runs * dcount, dtype=bool)
-        todo = np.flatnonzero(~kept)
-        seats, certified = _rows(plan, flat[todo], ok[todo], house[todo])
+        flat, ok, house = _flat(plan, v, running, np.arange(runs * dcount))
+        kept = _check(plan, flat, ok, np.broadcast_to(base, v.shape).reshape(flat.shape), house)
+    todo = np.flatnonzero(~kept)
+    if _fast(plan):
+        flat, ok, house = _flat(plan, v, running, todo)
+        seats, certified = _rows(plan, flat, ok, house)
+    else:
+        seats, certified = np.zeros((todo.size, width), dtype=np.int64), np.zeros(todo.size, dtype=bool)
     rows = np.stack(np.divmod(todo, dcount), axis=1)
     out = _outcome(base, kept.reshape(runs, dcount), rows, seats)
-    every = running.shape[0] == 1
     pending = np.flatnonzero(~certified).tolist()
     _exact(
         plan,
@@ -569,6 +605,17 @@ def _solve(
         seed,
     )
     return out
+
+
+def _flat(
+    plan: _TierPlan, v: IntArray, running: BoolArray, rows: IntArray
+) -> tuple[IntArray, BoolArray, IntArray]:
+    """Votes (running options only), eligibility and magnitude of the flat (run * D + district) ``rows``."""
+    dcount = plan.col.shape[0]
+    r, d = np.divmod(rows, dcount)
+    keep = running[np.zeros_like(r) if running.shape[0] == 1 else r, d]
+    flat = np.where(keep, v[r, d], 0)
+    return flat, (flat > 0) & keep, plan.house[d]
 
 
 def _exact(
@@ -622,6 +669,9 @@ class _Lazy:
     minor: IntArray  # (D, M) local columns of the others, -1 = padding
     p_minor: FloatArray  # (D, M) their shares within the others
     has_minor: BoolArray  # (D,)
+    order: IntArray  # (D,) the plan's district at each position: districts sorted by how many kept apart
+    reach: IntArray  # (J,) how many districts (a prefix) have a candidate in column j
+    votes: IntArray  # (D,) each district's votes
 
 
 def _lazy(plan: _TierPlan) -> _Lazy:
@@ -657,7 +707,14 @@ def _lazy(plan: _TierPlan) -> _Lazy:
         if total:
             p_minor[d, : len(rest)] = obs[rest] / total
     has_minor: BoolArray = np.asarray((minor >= 0).any(axis=1), dtype=bool)
-    return _Lazy(major, win, p_major, minor, p_minor, has_minor)
+    # positions sorted by the number of candidates kept apart (most first), so that the districts
+    # with a candidate in column j are a prefix and the checks work on slices, not on padding
+    pos = np.argsort(-np.asarray(cut), kind="stable")
+    reach = np.array([int(np.count_nonzero(np.asarray(cut) > j)) for j in range(jmax)], dtype=np.int64)
+    votes = plan.observed.sum(axis=1)
+    return _Lazy(
+        major[pos], win[pos], p_major[pos], minor[pos], p_minor[pos], has_minor[pos], pos, reach, votes[pos]
+    )
 
 
 def _expand(
@@ -668,13 +725,15 @@ def _expand(
     runs = compact.shape[0]
     every = _multinomial(fill, compact[:, :, -1], lz.p_minor, runs)
     if rows.size:
-        every[rows[:, 0], rows[:, 1]] = minors
+        at = np.empty_like(lz.order)
+        at[lz.order] = np.arange(lz.order.size)
+        every[rows[:, 0], at[rows[:, 1]]] = minors
     full = np.zeros((runs, *plan.col.shape), dtype=np.int64)
-    for d in range(len(plan.names)):
-        cols = lz.major[d][lz.major[d] >= 0]
-        full[:, d, cols] = compact[:, d, : cols.size]
-        mcols = lz.minor[d][lz.minor[d] >= 0]
-        full[:, d, mcols] = every[:, d, : mcols.size]
+    for k, d in enumerate(lz.order.tolist()):
+        cols = lz.major[k][lz.major[k] >= 0]
+        full[:, d, cols] = compact[:, k, : cols.size]
+        mcols = lz.minor[k][lz.minor[k] >= 0]
+        full[:, d, mcols] = every[:, k, : mcols.size]
     return full
 
 
@@ -687,35 +746,38 @@ def _solve_lazy(
     split: np.random.Generator,
 ) -> tuple[_Outcome, IntArray, IntArray]:
     """Allocate a plurality tier from its compact draw; also the (run, district) rows split, and the split."""
-    dcount = compact.shape[1]
-    top = compact[:, :, :-1]
     rest = compact[:, :, -1]
     big = np.iinfo(np.int64).max
-    pad = lz.major < 0
-    low = np.where(lz.win[None], top, big).min(axis=2, initial=big)
-    high = np.maximum(
-        np.where(lz.win[None] | pad[None], -1, top).max(axis=2, initial=-1),
-        np.where(lz.has_minor[None], rest, -1),
-    )
-    house = plan.house[None, :]
-    filled = lz.win.sum(axis=1) == plan.house
-    certified = (house == 0) | (filled[None] & (low > 0) & (low > high))
+    low = np.full(rest.shape, big)
+    high = np.where(lz.has_minor[None], rest, -1)
+    for j, n in enumerate(lz.reach.tolist()):  # column by column, on the districts that have column j
+        col = compact[:, :n, j]
+        win = lz.win[None, :n, j]
+        low[:, :n] = np.minimum(low[:, :n], np.where(win, col, big))
+        high[:, :n] = np.maximum(high[:, :n], np.where(win, -1, col))
+    house = plan.house[lz.order][None, :]
+    filled = lz.win.sum(axis=1) == house[0]
+    here = (house == 0) | (filled[None] & (low > 0) & (low > high))
     if plan.spec.id == "plurality":
-        certified &= house <= 1
+        here &= house <= 1
+    certified = np.empty_like(here)
+    certified[:, lz.order] = here
     won = np.zeros(plan.col.shape, dtype=np.int64)
-    for k in range(dcount):
-        won[k, lz.major[k][lz.win[k]]] = 1
-    rows = np.argwhere(~certified)
-    if not rows.size:
-        return _outcome(won, certified, rows, won[:0].copy()), rows, lz.minor[:0].copy()
-    r, d = rows[:, 0], rows[:, 1]
-    minors = _multinomial(split, rest[r, d], lz.p_minor[d], 1)[0]
+    for at, d0 in enumerate(lz.order.tolist()):
+        won[d0, lz.major[at][lz.win[at]]] = 1
+    spots = np.argwhere(~here)  # (run, position)
+    if not spots.size:
+        return _outcome(won, certified, spots, won[:0].copy()), spots, lz.minor[:0].copy()
+    r, k = spots[:, 0], spots[:, 1]
+    d = lz.order[k]
+    rows = np.stack([r, d], axis=1)
+    minors = _multinomial(split, rest[r, k], lz.p_minor[k], 1)[0]
     width = plan.col.shape[1]
     full = np.zeros((len(r), width), dtype=np.int64)
-    for i, (ri, di) in enumerate(rows.tolist()):
-        cols = lz.major[di][lz.major[di] >= 0]
-        full[i, cols] = compact[ri, di, : cols.size]
-        mcols = lz.minor[di][lz.minor[di] >= 0]
+    for i, (ri, ki) in enumerate(spots.tolist()):
+        cols = lz.major[ki][lz.major[ki] >= 0]
+        full[i, cols] = compact[ri, ki, : cols.size]
+        mcols = lz.minor[ki][lz.minor[ki] >= 0]
         full[i, mcols] = minors[i, : mcols.size]
     present = plan.col[d] >= 0
     ok = (full > 0) & present
@@ -745,7 +807,7 @@ def _draw_chunk(
         if p.given or not p.names or p.tier.kind == "derived":
             continue
         if p.lazy is not None:
-            out[p.tier.id] = _multinomial(rng, p.observed.sum(axis=1), p.lazy.p_major, size)
+            out[p.tier.id] = _multinomial(rng, p.lazy.votes, p.lazy.p_major, size)
         else:
             out[p.tier.id] = _draw(model, rng, p.observed, size)
     return out
