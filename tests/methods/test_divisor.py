@@ -541,7 +541,7 @@ def fast_path_inputs(draw: st.DrawFn) -> tuple[dict[str, int], int, Fraction | N
 
 @pytest.mark.parametrize("proposer", ["python", "numpy"])
 @pytest.mark.parametrize("method", FAST_PATH)
-@settings(max_examples=100)
+@settings(max_examples=60)
 @given(case=fast_path_inputs())
 def test_fast_path_equals_the_general_engine(
     proposer: str, method: str, case: tuple[dict[str, int], int, Fraction | None]
