@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import doctest
 import json
 from fractions import Fraction
 
@@ -180,3 +181,19 @@ def test_certificate_reproduces_the_seats(
     else:
         assert a.certificate.reproduce(a.votes_by_party) == dict(a.seats)
         assert sum(a.seats.values()) == house
+
+
+def test_docstring_examples_run() -> None:
+    result = doctest.testmod(seats.results, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 10
+    assert result.failed == 0
+
+
+def test_remainder_map_is_a_read_only_mapping_of_fractions() -> None:
+    r = seats.results.RemainderMap({"A": 2, "B": 3}, 6)
+    assert dict(r) == {"A": Fraction(1, 3), "B": Fraction(1, 2)}
+    assert r == {"A": Fraction(1, 3), "B": Fraction(1, 2)} and len(r) == 2 and "A" in r and "Z" not in r
+    assert r.get("Z") is None
+    assert repr(r) == "{'A': Fraction(1, 3), 'B': Fraction(1, 2)}"
+    with pytest.raises(TypeError):
+        r["A"] = Fraction(0)  # type: ignore[index]
