@@ -6,7 +6,9 @@ never a traceback.
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,19 +23,35 @@ F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("table", "csv", "json", "parquet")
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that a half-written output's temporary file is removed."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
 class _Group(click.Group):
     """Turns library and file errors into one clear line and a non-zero exit."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        main_thread = threading.current_thread() is threading.main_thread()  # only it may set handlers
+        previous = signal.getsignal(signal.SIGTERM)
+        if main_thread:
+            signal.signal(signal.SIGTERM, _on_sigterm)
         try:
             return super().invoke(ctx)
         except SeatsError as err:
             raise click.ClickException(str(err)) from None
         except (OSError, UnicodeError) as err:
             raise click.ClickException(f"{getattr(err, 'filename', '') or ''} {err}".strip()) from None
-        except KeyboardInterrupt:  # pragma: no cover - interactive
-            click.echo("interrupted; nothing was written", err=True)
-            sys.exit(130)
+        except KeyboardInterrupt as err:  # Ctrl-C (130) or SIGTERM (143): write_frame has cleaned up
+            terminated = isinstance(err, _Terminated)
+            click.echo(f"{'terminated' if terminated else 'interrupted'}; nothing was written", err=True)
+            sys.exit(143 if terminated else 130)
+        finally:
+            if main_thread:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 def output_options(func: F) -> F:

@@ -300,6 +300,10 @@ def test_signal_while_writing_keeps_the_old_file(tmp_path: Path, sig: signal.Sig
         assert proc.returncode == 130
         assert err.decode() == "interrupted; nothing was written\n"
         assert left == ["out.csv", "votes.csv", "writing"]
+    elif sig == signal.SIGTERM:  # unwound like Ctrl-C, so the temporary file is removed too
+        assert proc.returncode == 143
+        assert err.decode() == "terminated; nothing was written\n"
+        assert left == ["out.csv", "votes.csv", "writing"]
     else:  # a killed process cannot clean up: at most its hidden temporary file is left behind
         assert proc.returncode == -sig
         assert [n for n in left if not TEMP.match(n)] == ["out.csv", "votes.csv", "writing"]
@@ -346,3 +350,11 @@ def test_sigint_at_any_moment_gives_old_or_complete_output(tmp_path: Path, delay
         assert frame.height == n and frame["seats"].sum() == house
     elif proc.returncode == 130:
         assert err.decode() == "interrupted; nothing was written\n"
+
+
+def test_the_sigterm_handler_is_restored(cwd: Path) -> None:
+    """The CLI turns SIGTERM into a clean unwind only while a command runs."""
+    _party_votes(cwd / "votes.csv")
+    before = signal.getsignal(signal.SIGTERM)
+    assert CliRunner().invoke(main, ["apportion", "-s", "3", "votes.csv"]).exit_code == 0
+    assert signal.getsignal(signal.SIGTERM) is before
