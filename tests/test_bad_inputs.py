@@ -419,6 +419,32 @@ BAD: list[Case] = [
         name="votes.parquet",
     ),
     allocate_case(
+        "json-huge-int",
+        lambda: (
+            b'[{"tier": "list", "district": "VE-S", "option": "A", "votes": 100000000000000000000000000}]'
+        ),
+        InvalidVotesError,
+        r"votes\.json, row 1, column 'votes': 100000000000000000000000000 is too large for a vote count",
+        name="votes.json",
+    ),
+    allocate_case(
+        "parquet-uint64-beyond-int64",
+        parquet_bytes(
+            pl.DataFrame(
+                {
+                    "tier": ["list"] * 2,
+                    "district": ["VE-S"] * 2,
+                    "option": ["A", "B"],
+                    "votes": [7, 2**64 - 1],
+                },
+                schema_overrides={"votes": pl.UInt64},
+            )
+        ),
+        InvalidVotesError,
+        r"votes\.parquet, row 2, column 'votes': 18446744073709551615 is too large for a vote count",
+        name="votes.parquet",
+    ),
+    allocate_case(
         "parquet-garbage",
         lambda: b"PAR1 this is not parquet PAR1",
         InputFileError,
