@@ -36,7 +36,7 @@ class RawTable:
     unit: Literal["line", "row"]
     names: list[str]
     columns: list[Cells]
-    numbers: list[int] = field(default_factory=list)
+    numbers: Sequence[int] = field(default_factory=list)
     header_line: int = 1
 
     def where(self, i: int) -> str:
@@ -170,7 +170,7 @@ def _plain_delimited(text: str, label: str, delimiter: str) -> RawTable | None:
     frame = frame.select(pl.all().str.strip_chars())
     if frame.height != ends.size - 1 or frame.select(pl.all_horizontal(pl.all() == "").any()).item():
         return None  # a line of bare delimiters: the general path skips it
-    numbers = list(range(2, frame.height + 2))
+    numbers = range(2, frame.height + 2)  # a range: no million-element list for a million rows
     return RawTable(label, "line", header, [frame.to_series(j) for j in range(width)], numbers, 1)
 
 
@@ -270,10 +270,10 @@ def from_frame(frame: pl.DataFrame, label: str) -> RawTable:
 
     Examples
     --------
-    >>> from_frame(pl.DataFrame({"party": ["A"], "votes": [1]}), "v.parquet").numbers
-    [1]
+    >>> list(from_frame(pl.DataFrame({"party": ["A", "B"], "votes": [1, 2]}), "v.parquet").numbers)
+    [1, 2]
     """
-    numbers = list(range(1, frame.height + 1))
+    numbers: Sequence[int] = range(1, frame.height + 1)
     if "_line" in frame.columns and frame.schema["_line"].is_integer() and frame["_line"].null_count() == 0:
         numbers = [int(v) for v in frame["_line"].to_list()]
         frame = frame.drop("_line")
