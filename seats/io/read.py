@@ -107,7 +107,8 @@ def _held_stderr() -> Iterator[list[bool]]:
     """Send file descriptor 2 to a temporary file; replay what was written unless ``keep[0]`` is cleared."""
     keep = [True]
     try:
-        sys.stderr.flush()
+        if sys.stderr is not None:
+            sys.stderr.flush()
         saved = os.dup(2)
     except (OSError, ValueError):  # no usable descriptor 2 (e.g. a windowed app): nothing to hold
         yield keep
