@@ -7,6 +7,15 @@ inside it. Floats only pick the starting point and the few candidates worth an
 exact look; every comparison that could decide a seat is done on integers. The
 work grows with the number of parties, not with the house size.
 
+The common case (a linear signpost with ``d(0) > 0``: D'Hondt, Sainte-Laguë,
+Danish, Imperiali; no seat bounds or prior seats) first tries a fast path: floats
+propose the whole allocation, and it is accepted only when the largest quotient
+outside is below the smallest inside by a margin float error cannot close, which
+proves it exactly and shows there is no tie; the certificate's bounds are then
+computed exactly. Anything else (a tie, a near-tie) goes to the general engine.
+Votes beyond float range are scaled down by a power of two before a float sees
+them, and every comparison is then exact.
+
 Examples
 --------
 >>> from seats.methods.divisor import divisor_method
