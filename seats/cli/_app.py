@@ -71,7 +71,8 @@ def read_options(func: F) -> F:
     return func
 
 
-def emit(frame: pl.DataFrame, fmt: str, output: Path | None, inputs: Sequence[Path] = (), title: str = "") -> None:
+def emit(frame: pl.DataFrame, fmt: str, output: Path | None, inputs: Sequence[Path] = (),
+         title: str = "") -> None:
     """Render ``frame`` to stdout or write it atomically to ``output``."""
     from seats.io import format_table, write_frame
 
@@ -106,6 +107,17 @@ def main() -> None:
       seats allocate ve-2020-an --set tiers.state-list.method=sainte-lague
     """
 
+
+
+def ruleset_inputs(rs: seats.RuleSet, votes: Path | None = None) -> list[Path]:
+    """Every file a rule-set command reads: the votes, and the rule set with the tables beside it.
+
+    Outputs are never written over any of them.
+    """
+    found = [p for p in (votes, rs.default_votes if votes is None else None) if p is not None]
+    if rs.path is not None:
+        found += [p for p in sorted(rs.path.parent.iterdir()) if p.is_file()]
+    return found
 
 
 def parse_overrides(pairs: Sequence[str]) -> dict[str, str]:

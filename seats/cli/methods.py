@@ -32,17 +32,19 @@ def methods_cmd(fmt: str, output: Path | None) -> None:
 
 @main.command("apportion")
 @click.argument("votes", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--method", "-m", default="dhondt", show_default=True, help="Method id or alias (see 'seats methods').")
+@click.option("--method", "-m", default="dhondt", show_default=True,
+              help="Method id or alias (see 'seats methods').")
 @click.option("--seats", "-s", "house", type=int, required=True, help="Seats to apportion.")
 @click.option("--threshold", help="Legal threshold as a fraction of valid votes: 0.05, 5% or 1/20.")
-@click.option("--ties", type=click.Choice(["error", "lot", "most-votes", "order"]), default="error", show_default=True,
-              help="What to do when a tie decides a seat.")
+@click.option("--ties", type=click.Choice(["error", "lot", "most-votes", "order"]), default="error",
+              show_default=True, help="What to do when a tie decides a seat.")
 @click.option("--seed", type=int, help="Seed for --ties lot (recorded in the output).")
 @click.option("--explain", is_flag=True, help="Print the step table (quotients in award order) instead.")
 @read_options
 @output_options
 def apportion_cmd(votes: Path, method: str, house: int, threshold: str | None, ties: str, seed: int | None,
-                  explain: bool, thousands: str | None, decimal_comma: bool, fmt: str, output: Path | None) -> None:
+                  explain: bool, thousands: str | None, decimal_comma: bool, fmt: str,
+                  output: Path | None) -> None:
     """Apportion SEATS among the parties of a VOTES table (columns party,votes; CSV, Parquet or JSON).
 
     \b

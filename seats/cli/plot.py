@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 import seats
-from seats.cli._app import main, parse_overrides
+from seats.cli._app import main, parse_overrides, ruleset_inputs
 
 
 @main.group("plot")
@@ -56,7 +56,7 @@ def _allocate(ruleset: str, votes_path: Path | None, sets: Sequence[str],
     result = rs.allocate(votes_path, seed=seed)
     for event in result.ties:
         click.echo(f"note: {event.describe()}", err=True)
-    inputs = [Path(p) for p in (votes_path, rs.path, rs.default_votes) if p is not None]
+    inputs = ruleset_inputs(rs, votes_path)
     return result, inputs
 
 

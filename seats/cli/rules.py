@@ -9,9 +9,8 @@ import click
 import polars as pl
 
 import seats
-from seats.cli._app import emit, main, output_options, parse_overrides, read_options
+from seats.cli._app import emit, main, output_options, parse_overrides, read_options, ruleset_inputs
 from seats.errors import RuleSetError
-from seats.rules.model import RuleSet
 
 LEVELS = ("alliance", "party", "option", "tier", "district")
 
@@ -40,14 +39,6 @@ def rulesets_cmd(fmt: str, output: Path | None) -> None:
     frame = pl.DataFrame(rows, schema={"id": pl.Utf8, "name": pl.Utf8, "seats": pl.Int64, "tiers": pl.Utf8,
                                        "origin": pl.Utf8})
     emit(frame, fmt, output)
-
-
-def _inputs(rs: RuleSet, votes: Path | None) -> list[Path]:
-    """Every file the result is computed from: the votes, and the rule set with the tables beside it."""
-    found = [p for p in (votes, rs.default_votes if votes is None else None) if p is not None]
-    if rs.path is not None:
-        found += [p for p in sorted(rs.path.parent.iterdir()) if p.is_file()]
-    return found
 
 
 @main.command("allocate")
@@ -104,4 +95,4 @@ def allocate_cmd(ruleset: str, votes_path: Path | None, by: str | None, sets: Se
         click.echo("")
         click.echo(format_table(result.by("party")))
         return
-    emit(table(by or "alliance"), fmt, output, inputs=_inputs(rs, votes_path))
+    emit(table(by or "alliance"), fmt, output, inputs=ruleset_inputs(rs, votes_path))

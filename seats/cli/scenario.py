@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 import seats
-from seats.cli._app import emit, main, output_options, parse_overrides
+from seats.cli._app import emit, main, output_options, parse_overrides, ruleset_inputs
 
 _TRANSFORM_OPTIONS = ("--scale", "--remove", "--set-turnout", "--move")
 
@@ -117,7 +117,7 @@ def scenario_cmd(ctx: click.Context, ruleset: str, votes_path: Path | None, sets
         raise click.UsageError("give at least one of --scale, --remove, --set-turnout or --move")
     rs = seats.load_ruleset(ruleset, overrides=parse_overrides(sets))
     res = run_scenario(rs, votes_path, steps, seed=seed)
-    inputs = [p for p in (votes_path, rs.path, rs.default_votes) if p is not None]
+    inputs = ruleset_inputs(rs, votes_path)
     frame = res.seat_changes() if by == "seat" else res.diff(by)
     if fmt == "table" and output is None:
         click.echo(f"{rs.name} ({rs.id}), {res.baseline.total} seats; scenario:")

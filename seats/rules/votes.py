@@ -90,9 +90,10 @@ def prepare_votes(rs: RuleSet, frame: pl.DataFrame, label: str = "DataFrame") ->
                    else "has its results given by the rule set")
             raise VoteTableError(f"{_where(label, line)}: tier {tier_id!r} {why}; it takes no votes")
     pairs = frame.group_by(["tier", "district"], maintain_order=True).agg(pl.col("_line").first())
+    known_ids = {t.id: frozenset(t.district_ids) for t in rs.tiers}
     for tier_id, district, line in pairs.iter_rows():
-        known = tiers[tier_id].district_ids
-        if district not in set(known):
+        if district not in known_ids[tier_id]:
+            known = tiers[tier_id].district_ids
             raise VoteTableError(f"{_where(label, line)}: unknown district {district!r} in tier {tier_id!r}"
                                  f"{close_matches(district, list(known))}")
     present = {(t, d) for t, d, _ in pairs.iter_rows()}

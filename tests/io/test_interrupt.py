@@ -125,12 +125,6 @@ def test_allocate_refuses_a_district_table_of_the_ruleset(cwd: Path) -> None:
     assert "refusing to overwrite an input file" in _only_error_line(result)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: seats scenario passes only the votes, ruleset.toml and default votes as inputs "
-    "(seats/cli/scenario.py:120), so -o can overwrite a district table the rule set reads; "
-    "seats allocate protects every file beside the rule set (seats/cli/rules.py _inputs)",
-)
 def test_scenario_refuses_a_district_table_of_the_ruleset(cwd: Path) -> None:
     rs = _ruleset_with_district_file(cwd)
     before = (rs / "states.csv").read_bytes()
