@@ -161,21 +161,20 @@ def _multinomial(rng: np.random.Generator, n: IntArray, p: FloatArray, runs: int
     """``(runs, D, K)`` multinomial draws, ``n`` votes ((D,) or (runs, D)) with shares ``p`` (D, K).
 
     numpy draws the columns one by one as conditional binomials and gives the
-    last column whatever is left. Each district's largest share is moved to the
-    last column for the draw (and back after), so what is left always goes to a
-    real option with the largest share: every total is exact, no vote can land
-    in a column of share zero, and no conditional probability reaches 1 by rounding.
+    last column exactly the votes left. Districts are drawn in groups by the
+    position of their last column with a positive share, cut there: the votes
+    left always go to a real option (no vote can land in padding), every total
+    is exact, and the padding costs nothing.
     """
     dcount, width = p.shape
-    last = width - 1
-    big = p.argmax(axis=1)
-    at = np.arange(dcount)
-    q = p.copy()
-    q[at, big], q[at, last] = p[at, last], p[at, big]
+    wide = np.where(p > 0, np.arange(1, width + 1)[None, :], 0).max(axis=1, initial=0)
     counts = np.broadcast_to(n, (runs, dcount))
-    x = rng.multinomial(counts, q).astype(np.int64)
-    x[:, at, big], x[:, at, last] = x[:, at, last], x[:, at, big].copy()
-    out: IntArray = x
+    out: IntArray = np.zeros((runs, dcount, width), dtype=np.int64)
+    for w in np.unique(wide).tolist():
+        if w:
+            idx = np.flatnonzero(wide == w)
+            group = slice(idx[0], idx[-1] + 1) if idx[-1] - idx[0] + 1 == idx.size else idx
+            out[:, group, :w] = rng.multinomial(counts[:, group], p[group, :w])
     return out
 
 
