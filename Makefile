@@ -30,7 +30,8 @@ bench:  ## timings against the peer libraries, written to bench/RESULTS.md
 	bash bench/setup.sh
 	.bench-venv/bin/python bench/run.py
 
-fixtures: $(STAMP)  ## rebuild the seeded vote tables (byte-identical to the committed ones)
+fixtures: $(STAMP)  ## rebuild the generated district and vote tables (byte-identical to the committed ones)
+	$(BIN)/python rulesets/ve-2017-anc/build_districts.py
 	$(BIN)/python fixtures/ve-2020-an/build_votes.py
 	$(BIN)/python fixtures/ve-2017-anc/build_votes.py
 	$(BIN)/python fixtures/ve-2015-an/build_votes.py
