@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 import seats
-from seats.cli._app import emit, main, output_options, parse_overrides
+from seats.cli._app import emit, main, output_options, parse_overrides, ruleset_inputs
 
 
 @main.command("simulate")
@@ -121,5 +121,4 @@ def simulate_cmd(
     if not quiet:
         for line in notes:
             click.echo(line, err=True)
-    inputs = [p for p in (votes_path, rs.path, rs.default_votes) if p is not None]
-    emit(frame, fmt, output, inputs=inputs)
+    emit(frame, fmt, output, inputs=ruleset_inputs(rs, votes_path))

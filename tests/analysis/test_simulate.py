@@ -566,6 +566,24 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
         "Error: noise 'dirichlet': give the concentration, e.g. dirichlet:2000"
     ]
     assert "Traceback" not in res.output
+    before = votes.read_bytes()
+    over = CliRunner().invoke(
+        main,
+        [
+            "simulate",
+            rs_path,
+            "--votes",
+            str(votes),
+            "--runs",
+            "10",
+            "--quiet",
+            "--format",
+            "csv",
+            "-o",
+            str(votes),
+        ],
+    )
+    assert over.exit_code == 1 and votes.read_bytes() == before
 
 
 def test_cli_reports_dropped_runs(tmp_path: Path) -> None:
