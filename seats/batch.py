@@ -84,7 +84,7 @@ def _as_matrix(votes: Any) -> IntArray:
         raise InvalidVotesError(f"votes must not be negative; row {r}, column {c} is {arr[r, c]}")
     if arr.size and arr.max() >= 2**62:
         raise InvalidVotesError("votes too large for the batch path; use seats.apportion row by row")
-    return arr.astype(np.int64)
+    return arr.astype(np.int64, copy=False)  # read only: never written to
 
 
 def _eligible(v: IntArray, threshold: Fraction | None) -> npt.NDArray[np.bool_]:
@@ -365,7 +365,6 @@ def allocate(
         out, certified = solver(spec, v, ok, house)
     else:
         out, certified = np.zeros_like(v), np.zeros(rows, dtype=bool)
-    out = out.copy()
     tie_rows: list[int] = []
     settled: list[tuple[int, TieEvent]] = []
     errors: list[tuple[int, TieError]] = []

@@ -63,6 +63,16 @@ def test_docstring_examples_run() -> None:
         seats.batch.apportion(np.array([[5, 3, 1, 1]]), 8)
 
 
+@pytest.mark.parametrize("method", ["dhondt", "adams", "hare", "block", "quota"])
+def test_the_input_is_never_written_and_the_output_is_a_new_array(method: str) -> None:
+    votes = np.array([[60, 30, 10], [1, 2, 5]], dtype=np.int64)
+    kept = votes.copy()
+    out = seats.batch.apportion(votes, 3, method=method, ties="order")
+    assert (votes == kept).all()
+    out[...] = -1
+    assert (votes == kept).all()
+
+
 def test_one_dimensional_input_is_one_election() -> None:
     assert seats.batch.apportion(np.array([6, 6, 2]), 10, method="hare").tolist() == [[4, 4, 2]]
 
