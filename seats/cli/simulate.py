@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import click
+import polars as pl
 
 import seats
 from seats.cli._app import emit, main, output_options, parse_overrides, ruleset_inputs
@@ -100,10 +101,8 @@ def simulate_cmd(
             res = simulate(rs, votes_path, runs=runs, seed=seed, noise=noise, ties=ties, progress=bar.update)
     elapsed = time.perf_counter() - started
     frame = res.to_polars(by)
-    notes = [
-        f"{rs.name} ({rs.id}): {res.runs:,} runs, seed {res.seed}, noise {res.noise}, "
-        f"ties {res.ties or 'as the rule set says'}; {res.runs / elapsed:,.0f} runs/s"
-    ]
+    policy = res.ties or f"{rs.ties} (the rule set's policy)"
+    notes = [f"{rs.name} ({rs.id}): {res.runs:,} runs, seed {res.seed}, noise {res.noise}, ties {policy}"]
     if len(res.dropped_runs):
         notes.append(
             f"{len(res.dropped_runs):,} runs left out (a tie decided a seat under the policy 'error', "
@@ -113,6 +112,8 @@ def simulate_cmd(
         notes.append(f"  tie decided a seat in {label} in {n:,} runs")
     for label, n in res.unfilled_districts.items():
         notes.append(f"  {label} could not be filled in {n:,} runs")
+    if not quiet:
+        click.echo(f"{res.runs:,} runs in {elapsed:.2f} s ({res.runs / elapsed:,.0f} runs/s)", err=True)
     if fmt == "table" and output is None:
         for line in notes:
             click.echo(line)
@@ -121,4 +122,11 @@ def simulate_cmd(
     if not quiet:
         for line in notes:
             click.echo(line, err=True)
+    # every row says how it was made, so a saved table can be reproduced
+    frame = frame.with_columns(
+        pl.lit(res.runs).alias("runs"),
+        pl.lit(res.kept).alias("kept"),
+        pl.lit(res.seed, dtype=pl.Int64).alias("seed"),
+        pl.lit(noise).alias("noise"),
+    )
     emit(frame, fmt, output, inputs=ruleset_inputs(rs, votes_path))

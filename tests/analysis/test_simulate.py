@@ -492,7 +492,12 @@ def test_cli_table_csv_json_and_parquet(tmp_path: Path) -> None:
     runner = CliRunner()
     table = runner.invoke(main, ["simulate", rs_path, "--votes", str(votes), "--runs", "300", "--seed", "1"])
     assert table.exit_code == 0, table.output
-    assert "seed 1" in table.output and "Left" in table.output
+    assert (
+        "seed 1" in table.stdout
+        and "Left" in table.stdout
+        and "ties error (the rule set's policy)" in table.stdout
+    )
+    assert "runs/s" in table.stderr and "runs/s" not in table.stdout
     csv = runner.invoke(
         main,
         [
@@ -514,6 +519,26 @@ def test_cli_table_csv_json_and_parquet(tmp_path: Path) -> None:
     assert csv.exit_code == 0
     frame = pl.read_csv(csv.stdout.encode())
     assert frame.columns[:3] == ["level", "name", "alliance"] and frame.height == 5
+    assert frame.columns[-4:] == ["runs", "kept", "seed", "noise"] and frame["seed"].to_list() == [1] * 5
+    again = runner.invoke(
+        main,
+        [
+            "simulate",
+            rs_path,
+            "--votes",
+            str(votes),
+            "--runs",
+            "300",
+            "--seed",
+            "1",
+            "--format",
+            "csv",
+            "--by",
+            "party",
+            "--quiet",
+        ],
+    )
+    assert again.stdout == csv.stdout
     js = runner.invoke(
         main,
         [
