@@ -23,10 +23,9 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from seats.errors import OutputError, SeatsError
+from seats.errors import SeatsError
 from seats.results import Allocation
 from seats.rules import ElectionResult
 
@@ -486,41 +485,15 @@ def write_svg(
 ) -> None:
     """Write ``svg`` to ``path`` atomically (temporary file, then rename), never over an input.
 
-    Uses the same temporary-file, sync and same-file checks as :func:`seats.io.write_frame`.
+    The same temporary-file, sync and same-file checks as :func:`seats.io.write_frame`.
 
     >>> import tempfile
+    >>> from pathlib import Path
     >>> target = Path(tempfile.mkdtemp()) / "a.svg"
     >>> write_svg(hemicycle_svg({"A": 1}), target)
     >>> target.read_text().startswith("<svg")
     True
     """
-    from seats.io.write import _fsync_dir, _open_temp, _same_file
+    from seats.io.write import write_bytes
 
-    target = Path(os.path.realpath(path))
-    if target.is_dir():
-        raise OutputError(f"{path}: is a directory; give a file name")
-    for source in inputs:
-        if _same_file(target, Path(source)):
-            raise OutputError(
-                f"{path}: refusing to overwrite an input file ({source}); choose another output"
-            )
-    if not target.parent.is_dir():
-        raise OutputError(f"{path}: directory {target.parent} does not exist")
-    try:
-        fd, tmp = _open_temp(target)
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot write here ({exc.strerror or exc})") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(svg.encode("utf-8"))
-            fh.flush()
-            os.fsync(fh.fileno())
-        if target.exists():
-            os.chmod(tmp, target.stat().st_mode & 0o7777)
-        os.replace(tmp, target)
-    except BaseException as exc:
-        tmp.unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise OutputError(f"{path}: cannot write it ({exc.strerror or exc})") from exc
-        raise
-    _fsync_dir(target.parent)
+    write_bytes(svg.encode("utf-8"), path, inputs=inputs)

@@ -7,7 +7,7 @@ True
 
 from seats.io.numbers import THOUSANDS_SEPARATORS, check_vote_value, parse_votes
 from seats.io.read import FORMATS, VOTE_TABLE_COLUMNS, read_party_votes, read_table, read_vote_table
-from seats.io.write import OUTPUT_FORMATS, format_table, serialise, write_frame
+from seats.io.write import OUTPUT_FORMATS, format_table, serialise, write_bytes, write_frame
 
 __all__ = [
     "FORMATS",
@@ -21,5 +21,6 @@ __all__ = [
     "read_table",
     "read_vote_table",
     "serialise",
+    "write_bytes",
     "write_frame",
 ]

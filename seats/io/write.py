@@ -15,7 +15,7 @@ import polars as pl
 
 from seats.errors import OutputError
 
-__all__ = ["OUTPUT_FORMATS", "format_table", "serialise", "write_frame"]
+__all__ = ["OUTPUT_FORMATS", "format_table", "serialise", "write_bytes", "write_frame"]
 
 PathLike = str | os.PathLike[str]
 
@@ -216,9 +216,28 @@ def write_frame(
     >>> target.read_text()
     'party,seats\\nGPP,36\\n'
     """
-    target = Path(os.path.realpath(path))
     fmt = _format_for(Path(path), format)
     serialiser = _serialiser(fmt)
+    _write_atomic(path, lambda fh: serialiser(df, fh), inputs)
+
+
+def write_bytes(data: bytes, path: PathLike, *, inputs: Sequence[PathLike] = ()) -> None:
+    """Write ``data`` to ``path`` atomically, never over one of its inputs (as :func:`write_frame`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "a.svg"
+    >>> write_bytes(b"<svg/>", target)
+    >>> target.read_bytes()
+    b'<svg/>'
+    """
+    _write_atomic(path, lambda fh: fh.write(data), inputs)
+
+
+def _write_atomic(path: PathLike, fill: Callable[[BinaryIO], object], inputs: Sequence[PathLike]) -> None:
+    """Refuse inputs and directories, let ``fill`` write a synced temporary file, rename it into place."""
+    target = Path(os.path.realpath(path))
     if target.is_dir():
         raise OutputError(f"{path}: is a directory; give a file name")
     for source in inputs:
@@ -234,7 +253,7 @@ def write_frame(
         raise OutputError(f"{path}: cannot write here ({exc.strerror or exc})") from None
     try:
         with os.fdopen(fd, "wb") as fh:
-            serialiser(df, fh)
+            fill(fh)
             fh.flush()
             os.fsync(fh.fileno())
         if target.exists():
