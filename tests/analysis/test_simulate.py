@@ -266,6 +266,21 @@ def test_block_vote_minor_candidates_drawn_lazily_are_exact(
         assert nominal[row].tolist() == by_party(scalar, kept.parties, "nominal"), run
 
 
+def test_a_derived_tier_with_several_districts_sums_by_parent(tmp_path: Path) -> None:
+    text = TOY.replace("total_seats = 23", "total_seats = 29").replace(
+        "[[link]]",
+        '[[tier]]\nid = "regional"\nkind = "derived"\nsource = "nominal"\nmethod = "sainte-lague"\n'
+        'districts = [{id = "S1", seats = 3}, {id = "S2", seats = 1}, {id = "S3", seats = 2}]\n\n[[link]]',
+    )
+    rs = toy(tmp_path, text, ties="order")
+    res = simulate(rs, toy_votes(), runs=200, seed=12, noise="dirichlet:150", keep_votes=True)
+    assert (res.tier_seats["regional"].sum(axis=1) == 6).all()
+    for row in range(0, res.kept, 13):
+        run = int(res.run_index[row])
+        scalar = rs.allocate(res.run_votes(run), seed=res.seed + run)
+        assert res.tier_seats["regional"][row].tolist() == by_party(scalar, res.parties, "regional"), run
+
+
 def test_thresholds_are_applied_to_every_run(tmp_path: Path) -> None:
     text = TOY.replace(
         'method = "dhondt"\ndistricts = [{id = "S1"',
