@@ -583,6 +583,20 @@ def _solve(
             top = np.maximum(top, col * plan.inv_next[:, k])
             bottom = np.minimum(bottom, col * plan.inv_last[:, k] + plan.add_last[:, k])
         kept = (top < bottom * (1 - 2 * _TOL)).reshape(runs * dcount)
+    elif excluded is None and plan.spec.family == "plurality":
+        # the base winners hold when the weakest of them has more votes than any other candidate
+        big = np.iinfo(np.int64).max
+        win = base > 0
+        low = np.full((runs, dcount), big)
+        high = np.full((runs, dcount), -1, dtype=np.int64)
+        for k in range(width):  # column by column: numpy reduces short last axes slowly
+            votes_k = v[:, :, k]
+            low = np.minimum(low, np.where(win[:, k], votes_k, big))
+            high = np.maximum(high, np.where(win[:, k], -1, votes_k))
+        whole = (base >= 0).all(axis=1) & (win.sum(axis=1) == plan.house) & (base <= 1).all(axis=1)
+        if plan.spec.id == "plurality":
+            whole &= plan.house <= 1
+        kept = (whole[None] & (low > high) & ((low > 0) | (plan.house[None] == 0))).reshape(runs * dcount)
     else:
         flat, ok, house = _flat(plan, v, running, np.arange(runs * dcount))
         kept = _check(plan, flat, ok, np.broadcast_to(base, v.shape).reshape(flat.shape), house)
