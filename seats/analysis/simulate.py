@@ -186,21 +186,31 @@ def _draw(noise: Noise, rng: np.random.Generator, observed: IntArray, runs: int)
     if noise.kind == "multinomial":
         return _multinomial(rng, n, p, runs)
     assert noise.alpha is not None
-    shape = noise.alpha * p
-    g = np.zeros((runs, *observed.shape))
+    dcount, width = observed.shape
+    out: IntArray = np.zeros((runs, dcount, width), dtype=np.int64)
+    wide = np.where(observed > 0, np.arange(1, width + 1)[None, :], 0).max(axis=1, initial=0)
+    for w in np.unique(wide).tolist():  # districts in groups of equal width: no work on padding
+        if w:
+            group = np.flatnonzero(wide == w)
+            out[:, group, :w] = _dirichlet(rng, noise.alpha * p[group, :w], n[group], runs)
+    return out
+
+
+def _dirichlet(rng: np.random.Generator, shape: FloatArray, n: IntArray, runs: int) -> IntArray:
+    """``n * Dirichlet(shape)`` per district, rounded to whole votes by largest remainders (sum exactly n)."""
     live = shape > 0
+    g = np.zeros((runs, *shape.shape))
     g[:, live] = rng.standard_gamma(shape[live], size=(runs, int(live.sum())))
     total = g.sum(axis=2, keepdims=True)
-    share = np.divide(g, total, out=np.zeros_like(g), where=total > 0)
-    exact = share * n[None, :, None]
+    exact = g * (n[None, :, None] / np.where(total > 0, total, 1.0))
     floors = np.floor(exact).astype(np.int64)
     left = n[None, :] - floors.sum(axis=2)
     frac = np.where(live[None], exact - floors, -1.0)
     order = np.argsort(-frac, axis=2, kind="stable")
     rank = np.empty_like(order)
-    np.put_along_axis(rank, order, np.arange(observed.shape[1])[None, None, :], axis=2)
-    out: IntArray = floors + ((rank < left[..., None]) & live[None]).astype(np.int64)
-    return out
+    np.put_along_axis(rank, order, np.arange(shape.shape[1])[None, None, :], axis=2)
+    votes: IntArray = floors + ((rank < left[..., None]) & live[None]).astype(np.int64)
+    return votes
 
 
 # ---------------------------------------------------------------- the plan of a rule set
