@@ -83,7 +83,16 @@ from seats.methods.ties import check_policy
 from seats.rules.model import RuleSet, Tier
 from seats.rules.result import ElectionResult
 
-__all__ = ["NOISE_KINDS", "Noise", "SimulationError", "SimulationResult", "simulate", "simulate_votes"]
+__all__ = [
+    "CHUNK",
+    "NOISE_KINDS",
+    "Noise",
+    "RunVotes",
+    "SimulationError",
+    "SimulationResult",
+    "simulate",
+    "simulate_votes",
+]
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
