@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import doctest
 import json
 from fractions import Fraction
 
@@ -181,12 +180,6 @@ def test_certificate_reproduces_the_seats(
     else:
         assert a.certificate.reproduce(a.votes_by_party) == dict(a.seats)
         assert sum(a.seats.values()) == house
-
-
-def test_docstring_examples_run() -> None:
-    result = doctest.testmod(seats.results, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted >= 10
-    assert result.failed == 0
 
 
 def test_remainder_map_is_a_read_only_mapping_of_fractions() -> None:

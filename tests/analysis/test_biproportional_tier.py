@@ -70,13 +70,3 @@ def test_errors(result_2020: seats.ElectionResult) -> None:
         biproportional_tier(result_2020, "state-list").by("x")
     with pytest.raises(seats.SeatsError, match="expected a rule set or an election result, got int"):
         biproportional_tier(3, "state-list")  # type: ignore[arg-type]
-
-
-def test_docstring_examples_run(result_2020: seats.ElectionResult) -> None:
-    import doctest
-
-    import seats.analysis.biproportional_tier as module
-
-    result = doctest.testmod(module)
-    assert result.attempted >= 6
-    assert result.failed == 0

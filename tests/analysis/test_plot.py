@@ -258,13 +258,3 @@ def test_write_svg_writes_bytes_and_refuses_an_input(tmp_path: Path) -> None:
     with pytest.raises(seats.OutputError, match="does not exist"):
         write_svg(svg, tmp_path / "missing" / "a.svg")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.svg", "votes.csv"]  # no temporary left behind
-
-
-def test_docstring_examples_run() -> None:
-    import doctest
-
-    import seats.analysis.plot as module
-
-    result = doctest.testmod(module)
-    assert result.attempted >= 10
-    assert result.failed == 0

@@ -453,13 +453,3 @@ def test_lower_apportionment_on_a_larger_random_instance_is_fast() -> None:
     assert time.perf_counter() - start < 10
     assert [sum(r) for r in got] == rows
     assert [sum(got[i][j] for i in range(24)) for j in range(30)] == cols
-
-
-def test_docstring_examples_run() -> None:
-    import doctest
-
-    import seats.methods.biproportional as module
-
-    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted >= 15
-    assert result.failed == 0

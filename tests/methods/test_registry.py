@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
-import importlib
 from fractions import Fraction
 
 import polars as pl
@@ -193,19 +191,3 @@ def test_smoke_house_zero(method: str) -> None:
     assert a.certificate.reproduce(a.votes_by_party) == dict(a.seats)
     assert a.to_polars()["seat_share"].to_list() == [0.0] * 5
     assert a.explain().endswith("seats: A 0, B 0, C 0, D 0, E 0")
-
-
-DOCUMENTED = [
-    "api", "divisor", "explain", "largest_remainder", "plurality", "quota_method", "registry",
-    "signposts", "ties", "_input",
-]
-
-
-@pytest.mark.parametrize("name", DOCUMENTED)
-def test_docstring_examples_run(name: str) -> None:
-    # pytest does not collect doctests here: every example in the method modules is run by this test
-    module = importlib.import_module(f"seats.methods.{name}")
-    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    assert result.failed == 0
-    if name != "explain":  # explain() is shown through Allocation.explain's docstring
-        assert result.attempted > 0
