@@ -107,23 +107,48 @@ def prepare_votes(rs: RuleSet, frame: pl.DataFrame, label: str = "DataFrame") ->
         pl.col("alliance").n_unique().alias("na"),
         pl.col("party").first(),
         pl.col("alliance").first(),
-        pl.col("_line"),
-        pl.col("party").alias("parties"),
-        pl.col("alliance").alias("alliances"),
     )
-    for row in info.filter((pl.col("np") > 1) | (pl.col("na") > 1)).iter_rows(named=True):
-        field = "parties" if row["np"] > 1 else "alliances"
-        values, lines = row[field], row["_line"]
+    mixed = info.filter((pl.col("np") > 1) | (pl.col("na") > 1))
+    if mixed.height:  # the rows of the first such option, gathered only when there is one
+        option, np_ = mixed["option"][0], mixed["np"][0]
+        rows = frame.filter(pl.col("option") == option)
+        field = "party" if np_ > 1 else "alliance"
+        values, lines = rows[field].to_list(), rows["_line"].to_list()
         other = next(i for i, v in enumerate(values) if v != values[0])
-        what = "party" if field == "parties" else "alliance"
         raise VoteTableError(
-            f"{_where(label, lines[other])}: option {row['option']!r} belongs to {what} {values[other]!r} "
+            f"{_where(label, lines[other])}: option {option!r} belongs to {field} {values[other]!r} "
             f"here but {values[0]!r} on {_unit(label)} {lines[0]}; an option belongs to one party "
             "and one alliance"
         )
     options = {row[0]: (row[1], row[2]) for row in info.select("option", "party", "alliance").iter_rows()}
-    summed = frame.group_by(["tier", "district", "option"], maintain_order=True).agg(pl.col("votes").sum())
+    return VoteData(_summed(frame), options)
+
+
+def _summed(frame: pl.DataFrame) -> dict[str, dict[str, dict[str, int]]]:
+    """Votes per tier, district and option, cards summed, each in order of first appearance.
+
+    One group per (tier, district) is built in polars and turned into a dict
+    in one ``dict(zip(...))``; only a district where an option has several
+    rows (cards) sums them in Python. Memory stays proportional to the table.
+
+    >>> import polars as pl
+    >>> frame = pl.DataFrame({"tier": ["t"] * 3, "district": ["D"] * 3, "option": ["A", "B", "A"],
+    ...                       "votes": [1, 2, 3]})
+    >>> _summed(frame)
+    {'t': {'D': {'A': 4, 'B': 2}}}
+    """
+    groups = frame.group_by(["tier", "district"], maintain_order=True).agg(
+        pl.col("option"),
+        pl.col("votes").fill_null(0),
+        (pl.col("option").n_unique() < pl.len()).alias("cards"),
+    )
     votes: dict[str, dict[str, dict[str, int]]] = {}
-    for tier_id, district, option, total in summed.iter_rows():
-        votes.setdefault(tier_id, {}).setdefault(district, {})[option] = int(total)
-    return VoteData(votes, options)
+    for tier_id, district, names, counts, cards in groups.iter_rows():
+        if cards:
+            summed: dict[str, int] = {}
+            for name, count in zip(names, counts, strict=True):
+                summed[name] = summed.get(name, 0) + int(count)
+        else:
+            summed = dict(zip(names, map(int, counts), strict=True))
+        votes.setdefault(tier_id, {})[district] = summed
+    return votes

@@ -161,3 +161,54 @@ def test_an_option_of_the_given_results_keeps_its_party(toy: RuleSet, tmp_path: 
           r"'reserved' \(.*ruleset\.toml\) give it to party 'Res', alliance 'Others'")
     res = toy.allocate(csv(tmp_path, [*ROWS, "state-list,S2,res-1,X,Res,Others,5"]))
     assert res.tier("state-list").district("S2").votes["res-1"] == 5
+
+
+def _naive_sums(frame: pl.DataFrame) -> dict[str, dict[str, dict[str, int]]]:
+    """The reference: every row added in table order."""
+    out: dict[str, dict[str, dict[str, int]]] = {}
+    for tier, district, option, votes in frame.select("tier", "district", "option", "votes").iter_rows():
+        d = out.setdefault(tier, {}).setdefault(district, {})
+        d[option] = d.get(option, 0) + votes
+    return out
+
+
+def test_cards_are_summed_per_option_in_order_of_first_appearance(toy: RuleSet) -> None:
+    # S1 has two cards for L (and its options out of order); S2 has one row per option
+    nominal = pl.read_csv(TOY / "votes.csv").filter(pl.col("tier") == "nominal").select(
+        "tier", "district", "option", "card", "votes")
+    lists = pl.DataFrame({
+        "tier": ["state-list"] * 6,
+        "district": ["S1", "S2", "S1", "S1", "S2", "S1"],
+        "option": ["R", "L", "L", "M", "R", "L"],
+        "card": ["R", "L", "P", "M", "R", "Q"],
+        "votes": [40, 7, 100, 15, 3, 23],
+    })
+    frame = pl.concat([lists, nominal])
+    data = prepare_votes(toy, frame)
+    assert data.votes["state-list"] == {"S1": {"R": 40, "L": 123, "M": 15}, "S2": {"L": 7, "R": 3}}
+    assert data.votes == _naive_sums(frame)
+    assert list(data.votes["state-list"]["S1"]) == ["R", "L", "M"]
+    assert all(type(v) is int for d in data.votes["state-list"].values() for v in d.values())
+
+
+def test_sums_match_a_row_by_row_reference_on_a_larger_table(toy: RuleSet) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    n = 3000
+    nominal = pl.read_csv(TOY / "votes.csv").filter(pl.col("tier") == "nominal").select(
+        "tier", "district", "option", "card", "votes")
+    frame = pl.concat([nominal, pl.DataFrame({
+        "tier": ["state-list"] * n,
+        "district": rng.choice(["S1", "S2"], size=n),
+        "option": rng.choice([f"o{i}" for i in range(40)], size=n),
+        "card": [f"c{i}" for i in range(n)],
+        "votes": rng.integers(0, 10_000, size=n),
+    })])
+    assert prepare_votes(toy, frame).votes == _naive_sums(frame)
+
+
+def test_the_first_option_with_two_parties_is_named(toy: RuleSet, tmp_path: Path) -> None:
+    extra = ["state-list,S2,R,R2,Other,Right,5", "state-list,S2,L,L2,Else,Left,5"]
+    fails(toy, csv(tmp_path, [*ROWS, *extra]), VoteTableError,
+          r"votes\.csv, line 21: option 'L' belongs to party 'Else' here but 'P' on line 2")
