@@ -218,17 +218,22 @@ def allocate(rs: RuleSet, votes: object = None, *, seed: int | None = None, thou
             continue
         if tier.kind == "derived":
             by_district: dict[str, dict[str, int]] = {d.id: {} for d in tier.districts}
-            for sd in done[tier.source or ""].districts:
-                home = rs.tier(sd.tier).district(sd.district).parent if len(tier.districts) > 1 \
-                    else tier.districts[0].id
+            source = done[tier.source or ""]
+            # each source district's home: its parent, or the tier's only district (one lookup table,
+            # not a search of the source tier per district, which was quadratic on parish-level tables)
+            only = tier.districts[0].id if len(tier.districts) == 1 else None
+            parents = {d.id: d.parent for d in source.tier.districts}
+            for sd in source.districts:
+                acc = by_district[only if only is not None else parents[sd.district]]
                 for o, v in sd.votes.items():
-                    by_district[home][o] = by_district[home].get(o, 0) + v
+                    acc[o] = acc.get(o, 0) + v
         else:
             by_district = {d.id: dict(data.votes.get(tier.id, {}).get(d.id, {})) for d in tier.districts}
         tier_totals: dict[str, int] = {}
-        for dv in by_district.values():
-            for o, v in dv.items():
-                tier_totals[o] = tier_totals.get(o, 0) + v
+        if tier.threshold and tier.threshold_scope != "district":  # only a tier-wide threshold reads them
+            for dv in by_district.values():
+                for o, v in dv.items():
+                    tier_totals[o] = tier_totals.get(o, 0) + v
         link = links_up.get(tier.id)
         won = None
         if link is not None and link.lower and link.kind != "parallel":
@@ -239,6 +244,12 @@ def allocate(rs: RuleSet, votes: object = None, *, seed: int | None = None, thou
                 rows.append(DistrictResult(tier.id, d.id, 0, {}, {}, None))
                 continue
             out = _excluded(tier, dv, tier_totals, options)
+            if d.seats == 0 and won is None:
+                # elects nobody and takes no nominal seats into account: every method gives 0 seats, so
+                # none is run (a parish-level table has thousands of these); the votes are kept
+                rows.append(DistrictResult(tier.id, d.id, 0, dv, dict.fromkeys(dv, 0), None,
+                                           tuple(sorted(out))))
+                continue
             running = {o: v for o, v in dv.items() if o not in out}
             if link is not None and won is not None:
                 seats_won, alloc, note = _linked(link, tier, d, running, won[d.id], options, policy, seed)

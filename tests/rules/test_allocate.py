@@ -616,3 +616,89 @@ def test_a_lot_without_a_seed_draws_one_for_the_whole_election() -> None:
     assert res.seed is not None and [e.seed for e in res.ties] == [res.seed]
     assert rs.allocate(seed=res.seed).to_polars().equals(res.to_polars())
     assert load_ruleset(TOY).allocate().seed is None  # nothing drawn without a lot
+
+
+# ---------------------------------------------------------------- districts that elect nobody (parish level)
+
+
+PARISHES = """
+id = "parishes"
+total_seats = 4
+[[tier]]
+id = "parish"
+method = "dhondt"
+threshold = "1/10"
+threshold_scope = "tier"
+districts = [{ id = "p1", seats = 0, parent = "R1" }, { id = "p2", seats = 0, parent = "R1" },
+             { id = "p3", seats = 0, parent = "R2" }]
+[[tier]]
+id = "regions"
+kind = "derived"
+source = "parish"
+method = "dhondt"
+districts = [{ id = "R1", seats = 2 }, { id = "R2", seats = 2 }]
+"""
+# tier-wide: A 400, B 330, C 50 of 780 (C under 10 %)
+PARISH_VOTES = table(("parish", "p1", "B", 200), ("parish", "p1", "A", 100), ("parish", "p1", "C", 30),
+                     ("parish", "p2", "A", 150), ("parish", "p2", "C", 20),
+                     ("parish", "p3", "A", 150), ("parish", "p3", "B", 130))
+
+
+def test_a_district_electing_nobody_keeps_its_votes_without_running_the_method() -> None:
+    res = rules(PARISHES).allocate(PARISH_VOTES)
+    p1 = res.tier("parish").district("p1")
+    assert (p1.magnitude, dict(p1.votes), dict(p1.seats)) == (0, {"B": 200, "A": 100, "C": 30},
+                                                              {"B": 0, "A": 0, "C": 0})
+    assert list(p1.seats) == ["B", "A", "C"]  # the votes' order
+    assert p1.allocation is None and p1.ties == ()
+    assert p1.excluded == ("C",)  # the tier-wide threshold is still recorded
+    assert res.tier("parish").district("p3").excluded == ()
+    assert res.tier("parish").total == 0
+    # the derived tier sums every parish by parent, in order of first appearance
+    assert dict(res.tier("regions").district("R1").votes) == {"B": 200, "A": 250, "C": 50}
+    assert dict(res.tier("regions").district("R2").votes) == {"A": 150, "B": 130}
+    assert seats_of(res, "regions", "R1") == {"A": 1, "B": 1}
+    assert seats_of(res, "regions", "R2") == {"A": 1, "B": 1}
+    assert res.total == 4
+    rows = res.by("district").filter(pl.col("tier") == "parish")
+    assert rows["votes"].sum() == 780 and rows["seats"].sum() == 0
+    assert "-- parish / p1 (0 seats)\nseats: B 0, A 0, C 0" in res.explain()
+    from seats.analysis.margins import seat_margins
+
+    assert {m.tier for m in seat_margins(res).margins} == {"regions"}
+
+
+def test_a_district_electing_nobody_gives_what_the_method_would() -> None:
+    res = rules(PARISHES).allocate(PARISH_VOTES)
+    for d in res.tier("parish").districts:
+        running = {o: v for o, v in d.votes.items() if o not in d.excluded}
+        assert dict(seats.apportion(running, 0, method="dhondt").seats) == {o: 0 for o in running}
+
+
+def test_a_derived_tier_of_many_districts_matches_a_sum_row_by_row() -> None:
+    parishes = ", ".join(f'{{ id = "p{i}", seats = 0, parent = "R{i % 3}" }}' for i in range(60))
+    text = f"""
+id = "many"
+total_seats = 9
+[[tier]]
+id = "parish"
+method = "dhondt"
+districts = [{parishes}]
+[[tier]]
+id = "regions"
+kind = "derived"
+source = "parish"
+method = "sainte-lague"
+districts = [{{ id = "R0", seats = 3 }}, {{ id = "R1", seats = 3 }}, {{ id = "R2", seats = 3 }}]
+"""
+    rows = [("parish", f"p{i}", f"o{(i * 7 + j) % 11}", (i * 31 + j * 17) % 500) for i in range(60)
+            for j in range(5)]
+    res = rules(text).allocate(table(*rows))
+    expected: dict[str, dict[str, int]] = {"R0": {}, "R1": {}, "R2": {}}
+    for _, district, option, votes in rows:
+        home = expected[f"R{int(district[1:]) % 3}"]
+        home[option] = home.get(option, 0) + votes
+    for r, sums in expected.items():
+        got = res.tier("regions").district(r).votes
+        assert list(got.items()) == list(sums.items())
+        assert sum(res.tier("regions").district(r).seats.values()) == 3
