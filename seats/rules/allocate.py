@@ -1,9 +1,14 @@
-"""Allocating every tier of a rule set, district by district, honouring the links."""
+"""Allocating every tier of a rule set, district by district, honouring the links.
+
+A tier whose method is ``"biproportional"`` is allocated jointly over all its districts
+instead (:func:`seats.biproportional`): see :func:`allocate`.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from fractions import Fraction
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -12,8 +17,9 @@ import polars as pl
 
 from seats.errors import RuleSetError, TieError, VoteTableError
 from seats.methods.api import apportion
+from seats.methods.biproportional import BiproportionalAllocation, biproportional
 from seats.results import Allocation
-from seats.rules.model import District, Link, RuleSet, Tier
+from seats.rules.model import DEFAULT_ROUNDING, District, Link, RuleSet, Tier
 from seats.rules.result import DistrictResult, ElectionResult, TierResult
 from seats.rules.votes import VoteData, prepare_votes
 
@@ -112,6 +118,54 @@ def _run(tier: Tier, district: District, votes: Mapping[str, int], seats: int, p
     return dataclasses.replace(alloc, ties=ties) if ties else alloc
 
 
+def _show(q: Fraction) -> str:
+    return str(q.numerator) if q.denominator == 1 else f"{q.numerator}/{q.denominator}"
+
+
+def _joint(tier: Tier, by_district: Mapping[str, Mapping[str, int]], tier_totals: Mapping[str, int],
+           options: Mapping[str, tuple[str, str]], policy: str,
+           seed: int | None) -> tuple[tuple[DistrictResult, ...], BiproportionalAllocation]:
+    """A biproportional tier: one joint apportionment of all its districts, after the threshold."""
+    table: dict[str, dict[str, int]] = {}
+    magnitudes: dict[str, int] = {}
+    excluded: dict[str, tuple[str, ...]] = {}
+    for d in tier.districts:
+        dv = by_district[d.id]
+        out = _excluded(tier, dv, tier_totals, options)
+        excluded[d.id] = tuple(sorted(out))
+        running = {o: v for o, v in dv.items() if o not in out}
+        if d.seats == 0 and not any(running.values()):
+            continue  # nothing to apportion and no votes to count
+        table[d.id] = running
+        magnitudes[d.id] = d.seats
+    rounding = tier.rounding or DEFAULT_ROUNDING
+    try:
+        joint = biproportional(table, magnitudes, method=rounding, ties=policy, seed=seed)
+    except TieError as err:
+        event = err.event
+        if event is not None:
+            event = dataclasses.replace(event, district=tier.id)
+        raise TieError(f"tier {tier.id!r} (biproportional, {rounding}): {err}", event) from None
+    except ValueError as err:
+        raise type(err)(f"tier {tier.id!r} (biproportional, {rounding}): {err}") from None
+    if joint.ties:
+        joint = dataclasses.replace(joint, ties=tuple(dataclasses.replace(e, district=tier.id)
+                                                      for e in joint.ties))
+    rows: list[DistrictResult] = []
+    for d in tier.districts:
+        dv = dict(by_district[d.id])
+        if d.id not in joint.seats:
+            rows.append(DistrictResult(tier.id, d.id, d.seats, dv, dict.fromkeys(dv, 0), None, excluded[d.id],
+                                       "no seats and no votes: left out of the biproportional allocation"))
+            continue
+        cell = joint.seats[d.id]
+        seats = {o: cell.get(o, 0) for o in dv}
+        note = (f"lower apportionment of the tier's biproportional allocation ({rounding}), district "
+                f"divisor {_show(joint.district_divisors[d.id])}; the certificate is the tier's")
+        rows.append(DistrictResult(tier.id, d.id, d.seats, dv, seats, None, excluded[d.id], note))
+    return tuple(rows), joint
+
+
 def _home(district: District, upper: Tier) -> str:
     return district.parent if len(upper.districts) > 1 else upper.districts[0].id
 
@@ -170,7 +224,14 @@ def allocate(rs: RuleSet, votes: object = None, *, seed: int | None = None, thou
     Tiers are allocated in dependency order (a derived tier after its source,
     a linked upper tier after the tier below it); each district of each tier
     goes through :func:`seats.apportion` with the tier's method, threshold and
-    tie policy (the tier's, else the rule set's). When a policy is ``"lot"``
+    tie policy (the tier's, else the rule set's). A ``"biproportional"`` tier
+    goes through :func:`seats.biproportional` once, all districts together: the
+    options below the threshold are left out, the tier's seats are apportioned
+    over the options' tier-wide totals and then to the districts with their
+    magnitudes, both with the tier's ``rounding`` (default Sainte-Laguë); its
+    :class:`~seats.rules.result.TierResult` keeps the joint allocation and its
+    certificate as ``biproportional``, and each district row says so in its note
+    (its ``allocation`` is ``None``). When a policy is ``"lot"``
     and no ``seed`` is given, one is drawn for the whole election and kept in
     the result's ``seed``.
 
@@ -235,6 +296,13 @@ def allocate(rs: RuleSet, votes: object = None, *, seed: int | None = None, thou
                 for o, v in dv.items():
                     tier_totals[o] = tier_totals.get(o, 0) + v
         link = links_up.get(tier.id)
+        if tier.biproportional:
+            if link is not None:  # only a RuleSet built by hand, bypassing load-time validation, gets here
+                raise RuleSetError(f"rule set {rs.id!r}: tier {tier.id!r} is allocated biproportionally, "
+                                   f"so it cannot be the upper tier of a {link.kind} link")
+            joint_rows, joint = _joint(tier, by_district, tier_totals, options, policy, seed)
+            done[tier.id] = TierResult(tier, joint_rows, options, joint)
+            continue
         won = None
         if link is not None and link.lower and link.kind != "parallel":
             won = _nominal_won(link, tier, done[link.lower], options)

@@ -11,6 +11,14 @@ overridden without editing the file::
 Keys: a top-level field (``ties``, ``total_seats``, ``name``), ``tiers.<tier>.<field>``,
 ``tiers.<tier>.districts.<district>.seats``, or ``links.<n>.<field>`` (``n`` from 0).
 
+A tier's ``method`` is a registered method id, or ``"biproportional"``: the tier is then
+allocated jointly over all its districts (:func:`seats.biproportional`), with the divisor
+rounding of its ``options`` (``options = { rounding = "dhondt" }``; default Sainte-Laguë)
+for both the upper and the lower apportionment::
+
+    load_ruleset("ve-2020-an", overrides={"tiers.state-list.method": "biproportional",
+                                          "tiers.state-list.options": {"rounding": "dhondt"}})
+
 Examples
 --------
 >>> rs = load_ruleset("ve-2020-an", overrides={"tiers.state-list.method": "webster"})
@@ -37,7 +45,18 @@ from seats.errors import RuleSetError, SeatsError, close_matches
 from seats.methods._input import as_fraction
 from seats.methods.registry import resolve
 from seats.methods.ties import check_policy
-from seats.rules.model import BASES, KINDS, LINK_KINDS, District, Link, ReservedResult, RuleSet, Tier
+from seats.rules.model import (
+    BASES,
+    BIPROPORTIONAL,
+    DEFAULT_ROUNDING,
+    KINDS,
+    LINK_KINDS,
+    District,
+    Link,
+    ReservedResult,
+    RuleSet,
+    Tier,
+)
 
 __all__ = ["ENTRY_POINT_GROUP", "RuleSetInfo", "available_rulesets", "build_ruleset", "load_ruleset",
            "resolve_default_votes", "shipped_dir", "shipped_fixtures"]
@@ -51,6 +70,8 @@ _TIER_KEYS = {"id", "name", "kind", "method", "seats", "districts", "source", "t
 _LINK_KEYS = {"kind", "tiers", "upper", "lower", "level", "overhang", "notes"}
 # Method options the engine passes itself: a tier's own ``options`` table may not set them.
 _ENGINE_OPTIONS = frozenset({"threshold", "ties", "seed", "prior_seats"})
+# The options of a biproportional tier (a tier-level method, not in the registry).
+_BIPROPORTIONAL_OPTIONS = ("rounding",)
 
 
 def shipped_dir() -> Path:
@@ -303,11 +324,16 @@ def _tier(raw: Mapping[str, Any], base: Path, where: str) -> Tier:
         raise RuleSetError(f"{here} field 'kind': {kind!r} is not one of {', '.join(KINDS)}")
     method_name = raw.get("method")
     if not isinstance(method_name, str):
-        raise RuleSetError(f"{here}: field 'method' is required (a registered method id)")
-    try:
-        method = resolve(method_name).id
-    except SeatsError as err:
-        raise RuleSetError(f"{here} field 'method': {err}") from None
+        raise RuleSetError(f"{here}: field 'method' is required (a registered method id, "
+                           f"or {BIPROPORTIONAL!r})")
+    if method_name.strip().lower() == BIPROPORTIONAL:
+        method = BIPROPORTIONAL
+    else:
+        try:
+            method = resolve(method_name).id
+        except SeatsError as err:
+            raise RuleSetError(f"{here} field 'method': {err} (or {BIPROPORTIONAL!r}, "
+                               "which allocates the tier jointly over its districts)") from None
     if "districts" not in raw:
         raise RuleSetError(f"{here}: field 'districts' is required")
     patches = raw.get("_district_overrides", {})
@@ -366,6 +392,9 @@ def _tier(raw: Mapping[str, Any], base: Path, where: str) -> Tier:
     options = raw.get("options", {})
     if not isinstance(options, dict):
         raise RuleSetError(f"{here} field 'options': must be a table of method options")
+    if method == BIPROPORTIONAL:
+        return Tier(tid, kind, method, total, districts, str(raw.get("name", "") or ""), source, threshold,
+                    scope, level, ties, results, _biproportional_options(options, here))
     takes = sorted(resolve(method).options() - _ENGINE_OPTIONS)
     for name in options:
         if name not in takes:
@@ -374,6 +403,26 @@ def _tier(raw: Mapping[str, Any], base: Path, where: str) -> Tier:
                                + (" (the rule set sets this one itself)" if name in _ENGINE_OPTIONS else ""))
     return Tier(tid, kind, method, total, districts, str(raw.get("name", "") or ""), source, threshold,
                 scope, level, ties, results, dict(options))
+
+
+def _biproportional_options(options: Mapping[str, Any], here: str) -> dict[str, Any]:
+    """A biproportional tier's options: ``rounding``, a divisor method for both apportionments."""
+    for name in options:
+        if name not in _BIPROPORTIONAL_OPTIONS:
+            raise RuleSetError(f"{here} field 'options': method {BIPROPORTIONAL!r} does not take option "
+                               f"{name!r}{close_matches(str(name), list(_BIPROPORTIONAL_OPTIONS))}; "
+                               f"it takes {', '.join(_BIPROPORTIONAL_OPTIONS)}")
+    rounding = options.get("rounding", DEFAULT_ROUNDING)
+    if not isinstance(rounding, str):
+        raise RuleSetError(f"{here} field 'options.rounding': expected a divisor method id, got {rounding!r}")
+    try:
+        spec = resolve(rounding)
+    except SeatsError as err:
+        raise RuleSetError(f"{here} field 'options.rounding': {err}") from None
+    if spec.family != "divisor":
+        raise RuleSetError(f"{here} field 'options.rounding': {rounding!r} is a {spec.family} method; "
+                           "a biproportional tier rounds with a divisor method (sainte-lague, dhondt, ...)")
+    return {"rounding": spec.id}
 
 
 def _link(raw: Mapping[str, Any], tiers: Mapping[str, Tier], where: str, n: int) -> Link:
@@ -409,6 +458,10 @@ def _link(raw: Mapping[str, Any], tiers: Mapping[str, Tier], where: str, n: int)
             if not t.has_votes and t.kind != "derived":
                 raise RuleSetError(f"{here}: tier {t.id!r} has its seats given as results; "
                                    f"a {kind} link needs tiers decided by votes")
+        if up.biproportional:
+            raise RuleSetError(f"{here}: tier {upper!r} is allocated biproportionally (jointly over its "
+                               f"districts), so it cannot be the upper tier of a {kind} link; "
+                               "use a per-district method or a parallel link")
         if kind == "additional-member" and resolve(up.method).family != "divisor":
             raise RuleSetError(f"{here}: the upper tier of an additional-member link must use a divisor "
                                f"method; tier {upper!r} uses {up.method!r}")

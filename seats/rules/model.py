@@ -1,6 +1,7 @@
 """The rule-set model: frozen values describing a whole electoral system.
 
 A :class:`RuleSet` holds tiers; each :class:`Tier` names a registered method
+(or ``"biproportional"``, which allocates the tier jointly over its districts)
 and a district table; :class:`Link` values say how tiers interact. Everything
 is validated when the rule set is built (see :mod:`seats.rules.load`), so
 allocating cannot fail on structure.
@@ -18,11 +19,17 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover
     from seats.rules.result import ElectionResult
 
-__all__ = ["BASES", "KINDS", "LINK_KINDS", "District", "Link", "ReservedResult", "RuleSet", "Tier"]
+__all__ = ["BASES", "BIPROPORTIONAL", "DEFAULT_ROUNDING", "KINDS", "LINK_KINDS", "District", "Link",
+           "ReservedResult", "RuleSet", "Tier"]
 
 KINDS = ("nominal", "list", "derived", "sectoral", "reserved")
 LINK_KINDS = ("parallel", "subtract", "additional-member")
 BASES = ("sourced", "derived", "estimated", "synthetic", "")
+#: The tier-level method: not a per-district method of the registry, but one joint
+#: apportionment of the whole tier (:func:`seats.biproportional`).
+BIPROPORTIONAL = "biproportional"
+#: The divisor rounding of a biproportional tier when its ``options`` give no ``rounding``.
+DEFAULT_ROUNDING = "sainte-lague"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +66,12 @@ class Tier:
     the valid votes, counted per district or over the whole tier
     (``threshold_scope``), for each option or for its alliance
     (``threshold_level``).
+
+    ``method`` is a registered per-district method, or ``"biproportional"``: the
+    tier's seats are then apportioned to the options over their tier-wide totals
+    (upper apportionment) and back to the districts with their magnitudes (lower
+    apportionment), both with the divisor rounding ``options["rounding"]``
+    (default Sainte-Laguë).
     """
 
     id: str
@@ -96,6 +109,30 @@ class Tier:
             if d.id == district_id:
                 return d
         raise KeyError(district_id)
+
+    @property
+    def biproportional(self) -> bool:
+        """Whether the tier is allocated jointly over its districts (``method = "biproportional"``).
+
+        >>> import seats
+        >>> rs = seats.load_ruleset("ve-2020-an", overrides={"tiers.state-list.method": "biproportional"})
+        >>> rs.tier("state-list").biproportional, rs.tier("nominal").biproportional
+        (True, False)
+        """
+        return self.method == BIPROPORTIONAL
+
+    @property
+    def rounding(self) -> str | None:
+        """The divisor rounding of a biproportional tier (``None`` for other tiers).
+
+        >>> import seats
+        >>> rs = seats.load_ruleset("ve-2020-an", overrides={"tiers.state-list.method": "biproportional"})
+        >>> rs.tier("state-list").rounding, rs.tier("nominal").rounding
+        ('sainte-lague', None)
+        """
+        if not self.biproportional:
+            return None
+        return str(self.options.get("rounding", DEFAULT_ROUNDING))
 
     @property
     def has_votes(self) -> bool:

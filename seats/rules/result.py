@@ -20,6 +20,7 @@ from seats.errors import SeatsError
 from seats.results import Allocation, TieEvent
 
 if TYPE_CHECKING:  # pragma: no cover
+    from seats.methods.biproportional import BiproportionalAllocation
     from seats.rules.model import RuleSet, Tier
 
 __all__ = ["LEVELS", "DistrictResult", "ElectionResult", "TierResult"]
@@ -33,7 +34,10 @@ class DistrictResult:
 
     ``allocation`` is the apportionment behind the seats (``None`` for seats
     given as results); after a ``subtract`` link it is the entitlement over
-    the combined magnitude, and ``note`` says so.
+    the combined magnitude, and ``note`` says so. In a biproportional tier the
+    district's seats are one row of the tier's joint allocation: ``allocation``
+    is ``None``, ``note`` gives the district divisor, and the certificate is the
+    tier's (:attr:`TierResult.biproportional`).
     """
 
     tier: str
@@ -109,11 +113,17 @@ def _rollup(long: pl.DataFrame, level: str, tiers: list[str]) -> pl.DataFrame:
 
 @dataclass(frozen=True, slots=True)
 class TierResult:
-    """One tier's seats in every district."""
+    """One tier's seats in every district.
+
+    ``biproportional`` is the joint allocation of a tier whose method is
+    ``"biproportional"`` (both divisor vectors, ``verify()``, ``explain()``), and
+    ``None`` for a tier allocated district by district.
+    """
 
     tier: Tier
     districts: tuple[DistrictResult, ...]
     options: Mapping[str, tuple[str, str]]
+    biproportional: BiproportionalAllocation | None = None
 
     @property
     def id(self) -> str:
@@ -137,13 +147,14 @@ class TierResult:
 
     @property
     def ties(self) -> tuple[TieEvent, ...]:
-        """Every tie that decided a seat in this tier, district by district.
+        """Every tie that decided a seat in this tier, district by district (or of its joint allocation).
 
         >>> import seats
         >>> seats.load_ruleset("ve-2020-an").allocate().tier("state-list").ties
         ()
         """
-        return tuple(t for d in self.districts for t in d.ties)
+        joint = self.biproportional.ties if self.biproportional is not None else ()
+        return (*joint, *(t for d in self.districts for t in d.ties))
 
     def district(self, district_id: str) -> DistrictResult:
         """One district's result.
@@ -178,17 +189,23 @@ class TierResult:
     def to_dict(self) -> dict[str, Any]:
         """Plain data: the tier's id, kind, method, seats, and each district's ``to_dict()``.
 
+        A biproportional tier adds its rounding and its joint allocation (``biproportional``).
+
         >>> import seats
         >>> seats.load_ruleset("ve-2020-an").allocate().tier("indigenous").to_dict()["seats"]
         3
         """
-        return {
+        out: dict[str, Any] = {
             "tier": self.id,
             "kind": self.tier.kind,
             "method": self.tier.method,
             "seats": self.total,
             "districts": [d.to_dict() for d in self.districts],
         }
+        if self.biproportional is not None:
+            out["rounding"] = self.tier.rounding
+            out["biproportional"] = self.biproportional.to_dict()
+        return out
 
 
 def _by(long: pl.DataFrame, level: str, tiers: list[str], meta: Mapping[str, Tier]) -> pl.DataFrame:
@@ -281,7 +298,7 @@ class ElectionResult:
         return _by(self.to_polars(), level, ids, {t.id: t.tier for t in self.tiers})
 
     def explain(self) -> str:
-        """Every district's step table, tier by tier.
+        """Every district's step table, tier by tier (a biproportional tier's joint table first).
 
         >>> import seats
         >>> seats.load_ruleset("ve-2020-an").allocate().explain().splitlines()[0]
@@ -289,7 +306,10 @@ class ElectionResult:
         """
         out = [f"{self.ruleset.name} ({self.ruleset.id}): {self.total} seats"]
         for t in self.tiers:
-            out.append(f"\n== tier {t.id} ({t.tier.kind}, {t.tier.method}, {t.total} seats)")
+            method = f"{t.tier.method} {t.tier.rounding}" if t.biproportional is not None else t.tier.method
+            out.append(f"\n== tier {t.id} ({t.tier.kind}, {method}, {t.total} seats)")
+            if t.biproportional is not None:
+                out.append(t.biproportional.explain())
             for d in t.districts:
                 note = f": {d.note}" if d.note else ""
                 out.append(f"\n-- {t.id} / {d.district} ({d.magnitude} seats){note}")
