@@ -1,11 +1,15 @@
 """Counterfactual: one tier of a rule set allocated biproportionally, all its districts jointly.
 
-The rule-set engine allocates a tier district by district. :func:`biproportional_tier`
-takes the votes and magnitudes of one tier (after its threshold) and allocates them with
-:func:`seats.biproportional`: the tier's seats go to the lists in proportion to their
-votes over the whole tier (upper apportionment), and then to districts so that every
-district keeps its magnitude (lower apportionment). The answer to "what if Venezuela's
-state lists had been allocated biproportionally?".
+The rule-set engine allocates a tier district by district, unless the tier's method is
+``"biproportional"`` (then the whole rule set is recomputed with the tier allocated
+jointly: ``load_ruleset("ve-2020-an", overrides={"tiers.state-list.method": "biproportional"})``).
+:func:`biproportional_tier` sets the two side by side for one tier: it takes the tier's
+votes and magnitudes (after its threshold) as the rule set allocated them and allocates
+them with :func:`seats.biproportional`, as the engine does for a biproportional tier: the
+tier's seats go to the lists in proportion to their votes over the whole tier (upper
+apportionment), and then to districts so that every district keeps its magnitude (lower
+apportionment). The answer to "what if Venezuela's state lists had been allocated
+biproportionally?", seat by seat against the actual allocation.
 
 Links between tiers are not applied: the tier's own magnitudes are used, so for the upper
 tier of a ``subtract`` or ``additional-member`` link the comparison is with its parallel

@@ -70,3 +70,18 @@ def test_errors(result_2020: seats.ElectionResult) -> None:
         biproportional_tier(result_2020, "state-list").by("x")
     with pytest.raises(seats.SeatsError, match="expected a rule set or an election result, got int"):
         biproportional_tier(3, "state-list")  # type: ignore[arg-type]
+
+
+def test_agrees_with_a_biproportional_tier_of_the_engine(result_2020: seats.ElectionResult) -> None:
+    rs = seats.load_ruleset("ve-2020-an", overrides={"tiers.state-list.method": "biproportional",
+                                                     "tiers.state-list.options": '{rounding = "dhondt"}'})
+    engine = rs.allocate().tier("state-list")
+    bt = biproportional_tier(result_2020, "state-list", method="dhondt")
+    assert engine.biproportional is not None
+    assert engine.biproportional.to_dict() == bt.allocation.to_dict()
+    got = {d.district: {o: n for o, n in d.seats.items() if n} for d in engine.districts}
+    want = {d: {o: n for o, n in row.items() if n} for d, row in bt.allocation.seats.items()}
+    assert got == want
+    # the counterfactual of an engine result that is already biproportional changes nothing
+    again = biproportional_tier(rs.allocate(), "state-list", method="dhondt")
+    assert again.changes().height == 0
