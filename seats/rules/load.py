@@ -24,6 +24,10 @@ Examples
 >>> rs = load_ruleset("ve-2020-an", overrides={"tiers.state-list.method": "webster"})
 >>> rs.tier("state-list").method, rs.total_seats
 ('sainte-lague', 277)
+>>> rs = load_ruleset("ve-2020-an", overrides={"tiers.state-list.method": "biproportional",
+...                                            "tiers.state-list.options": '{ rounding = "dhondt" }'})
+>>> rs.tier("state-list").method, rs.tier("state-list").rounding
+('biproportional', 'dhondt')
 """
 
 from __future__ import annotations
