@@ -11,6 +11,8 @@ from typing import Any
 import polars as pl
 import pytest
 from click.testing import CliRunner
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 import seats
 from seats.cli import main
@@ -277,3 +279,30 @@ lower = "nominal"
 def test_registry_does_not_know_biproportional() -> None:
     with pytest.raises(seats.SeatsError):
         seats.apportion({"A": 3, "B": 1}, 2, method="biproportional")
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 5000), min_size=3, max_size=3), min_size=2, max_size=4),
+       st.lists(st.integers(0, 6), min_size=4, max_size=4),
+       st.sampled_from(["sainte-lague", "dhondt", "adams"]))
+def test_engine_equals_biproportional_on_random_tables(rows: list[list[int]], mags: list[int],
+                                                      rounding: str) -> None:
+    names = [f"D{i}" for i in range(len(rows))]
+    votes = {d: {p: v for p, v in zip("ABC", row, strict=True) if v}
+             for d, row in zip(names, rows, strict=False)}
+    magnitudes = dict(zip(names, mags, strict=False))
+    # a vote table names every district that elects anyone
+    assume(all(votes[d] or not magnitudes[d] for d in names) and sum(magnitudes.values()) > 0)
+    doc = {"id": "toy", "total_seats": sum(magnitudes.values()), "ties": "order",
+           "tier": [{"id": "list", "method": "biproportional", "options": {"rounding": rounding},
+                     "districts": [{"id": d, "seats": m} for d, m in magnitudes.items()]}]}
+    try:
+        direct = seats.biproportional(votes, magnitudes, method=rounding, ties="order")
+    except seats.SeatsError as err:  # e.g. Adams with more parties than seats: the engine says the same
+        with pytest.raises(type(err), match="tier 'list' \\(biproportional"):
+            build_ruleset(doc).allocate(_frame(votes))
+        return
+    res = build_ruleset(doc).allocate(_frame(votes))
+    assert _seats(res) == {d: {o: direct.seats[d][o] for o in votes[d]} for d in names}
+    joint = res.tier("list").biproportional
+    assert joint is not None and joint.verify() and res.total == sum(magnitudes.values())
