@@ -55,9 +55,13 @@ function of the total, so every stretch of constant quota is scanned. With a
 legal threshold on a largest-remainder method the quota is that of the votes
 above the threshold, and the answer is the first boundary the search finds (a
 smaller shift can exist there). Whatever the method, ``x`` moves the seat and
-``x - 1`` does not; the test suite also checks vote by vote, on small random
+``x - 1`` does not, and each margin's ``certain`` flag says whether it is also
+proven the smallest (monotone case, or every break point below it checked within
+a budget of apportionments, and every runner-up that could need fewer votes
+checked exactly). The test suite checks vote by vote, on small random
 elections (divisor methods with and without thresholds and prior seats, Hare,
-Droop, Hagenbach-Bischoff, plurality and block), that no smaller shift moves it.
+Droop, Hagenbach-Bischoff, plurality and block), that no smaller shift moves a
+seat whose margin says it is certain.
 
 Inside a rule set the margins are those of each district's apportionment as
 computed (:attr:`~seats.rules.DistrictResult.allocation`): options excluded by
@@ -97,7 +101,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Margins", "SeatMargin", "allocation_margins", "seat_margins"]
 
 _COLUMNS = ("tier", "district", "holder", "seats", "rank", "challenger", "lose", "lose_to", "gain",
-            "transfer", "smallest", "lose_tie", "gain_tie", "transfer_tie")
+            "transfer", "smallest", "lose_tie", "gain_tie", "transfer_tie", "certain")
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +132,11 @@ class SeatMargin:
     lose_tie, gain_tie, transfer_tie:
         True when that shift makes an exact tie for the seat (the strict flip
         is one vote later).
+    certain:
+        True when the three numbers are proven the smallest: the method is
+        monotone in the shift, or every break point below them was checked.
+        False (a legal threshold, a scan over budget, runners-up ranked by
+        estimate) means only "``x`` moves it and ``x - 1`` does not" is certain.
     """
 
     tier: str | None
@@ -143,6 +152,7 @@ class SeatMargin:
     lose_tie: bool = False
     gain_tie: bool = False
     transfer_tie: bool = False
+    certain: bool = True
 
     @property
     def smallest(self) -> int | None:
@@ -192,6 +202,7 @@ class SeatMargin:
             "lose_tie": self.lose_tie,
             "gain_tie": self.gain_tie,
             "transfer_tie": self.transfer_tie,
+            "certain": self.certain,
         }
 
     def to_polars(self) -> pl.DataFrame:
@@ -211,7 +222,7 @@ def _frame(rows: Iterable[SeatMargin]) -> pl.DataFrame:
         "tier": pl.Utf8, "district": pl.Utf8, "holder": pl.Utf8, "seats": pl.Int64, "rank": pl.Int64,
         "challenger": pl.Utf8,
         "lose": pl.Int64, "lose_to": pl.Utf8, "gain": pl.Int64, "transfer": pl.Int64, "smallest": pl.Int64,
-        "lose_tie": pl.Boolean, "gain_tie": pl.Boolean, "transfer_tie": pl.Boolean,
+        "lose_tie": pl.Boolean, "gain_tie": pl.Boolean, "transfer_tie": pl.Boolean, "certain": pl.Boolean,
     }
     return pl.DataFrame(data, schema=schema)
 
@@ -447,6 +458,7 @@ def _linear_quota_breaks(alloc: Allocation, probe: _Pair, k: int, upto: int) -> 
     base = alloc.votes_by_party
     total = sum(base.values())
     delta = {p: (sign if p == mover else 0) for p in names}
+    watched = {probe.h, probe.c}
     breaks: set[Fraction] = {Fraction(0)}
 
     def share(p: str, x: Fraction) -> Fraction:
@@ -470,6 +482,8 @@ def _linear_quota_breaks(alloc: Allocation, probe: _Pair, k: int, upto: int) -> 
         floor_of = {p: math.floor(share(p, mid)) for p in names}
         for i, p in enumerate(names):
             for q in names[i + 1:]:
+                if p not in watched and q not in watched:
+                    continue  # only the holder's and the challenger's ranks decide the move
                 df = floor_of[p] - floor_of[q]
                 den = k * (delta[p] - delta[q]) - df * sign
                 if den:
@@ -483,26 +497,36 @@ def _linear_quota_breaks(alloc: Allocation, probe: _Pair, k: int, upto: int) -> 
     return sorted(x for x in out if 0 <= x < upto)
 
 
-def _first_by_breaks(probe: _Pair, found: int | None, alloc: Allocation, k: int, limit: int) -> int | None:
-    """The smallest shift for a quota ``V / k``: the first break point below ``found`` that moves the seat."""
+_BUDGET = 256  # apportionments one scan for a smaller shift may spend before giving up
+
+
+def _first_by_breaks(probe: _Pair, found: int | None, alloc: Allocation, k: int,
+                     limit: int) -> tuple[int | None, bool]:
+    """The smallest shift for a quota ``V / k``: the first break point below ``found`` that moves
+    the seat; and whether every break point below it was checked (within the budget)."""
     upto = found if found is not None else limit + 1
     if upto <= 0:
-        return found
+        return found, True
+    spent = 0
     for x in _linear_quota_breaks(alloc, probe, k, upto):
+        if spent >= _BUDGET:
+            return found, False
+        spent += x not in probe.cache
         if probe(x).reached:
-            return x
-    return found
+            return x, True
+    return found, True
 
 
-def _first_by_segments(probe: _Pair, found: int | None, total: int, house: int, limit: int) -> int | None:
+def _first_by_segments(probe: _Pair, found: int | None, total: int, house: int,
+                       limit: int) -> tuple[int | None, bool]:
     """The smallest shift for a Droop quota, which is constant while ``floor(V / (h + 1))`` is.
 
     Within a stretch of constant quota only the moving option's share changes, so its
     strict moves form one interval (found by probing the stretch's last shift and
     bisecting), and a tie can only appear where its remainder equals another option's
     (solved exactly: its votes congruent to that remainder modulo the quota). The
-    stretches are scanned from 0 up to ``found`` (the search's answer); past a few
-    thousand stretches the search's answer stands.
+    stretches are scanned from 0 up to ``found`` (the search's answer); past a budget of
+    apportionments the search's answer stands (and the second value is false).
     """
     step = house + 1
     sign = -1 if probe.kind == "lose" else 1
@@ -511,9 +535,12 @@ def _first_by_segments(probe: _Pair, found: int | None, total: int, house: int, 
     base = probe.base[mover]
     end_at = found if found is not None else limit + 1
     x = 0
-    for _ in range(4096):
+    start = len(probe.cache)
+    while True:
         if x >= end_at:
-            return found
+            return found, True
+        if len(probe.cache) - start >= _BUDGET:
+            return found, False
         v = total + sign * x
         end = x + (v % step if sign < 0 else step - 1 - v % step)
         end = min(end, end_at - 1)
@@ -544,9 +571,8 @@ def _first_by_segments(probe: _Pair, found: int | None, total: int, house: int, 
                 best = y
                 break
         if best is not None:
-            return best
+            return best, True
         x = end + 1
-    return found
 
 
 # ------------------------------------------------------------------ estimates
@@ -722,21 +748,35 @@ class _Context:
         self.place = {p: i for i, p in enumerate(alloc.parties)}
         self.total = sum(alloc.votes)
         self.limit = 4 * (self.total + 1) * (alloc.house_size + 1 + sum(_prior(alloc).values()))
+        # monotone in the shift: divisor and plurality families (and Hare for losses), no threshold
+        cert = alloc.certificate
+        unthresholded = not alloc.threshold
+        hare = self.linear and self.k == alloc.house_size
+        monotone_family = isinstance(cert, DivisorCertificate | PluralityCertificate)
+        self.monotone = unthresholded and (monotone_family or hare)
+        # break-even estimates exact up to float rounding: a runner-up estimated 2 votes worse cannot win
+        self.sharp = unthresholded and (
+            self.plural or (isinstance(cert, DivisorCertificate) and not cert.bounds))
+        self.monotone_transfer = unthresholded and isinstance(
+            cert, DivisorCertificate | PluralityCertificate | QuotaCertificate)
 
-    def smallest(self, probe: _Pair, estimate: int, limit: int) -> int | None:
+    def smallest(self, probe: _Pair, estimate: int, limit: int) -> tuple[int | None, bool]:
+        """The smallest shift, and whether it is certainly the smallest (see :attr:`SeatMargin.certain`)."""
         found = _first(probe, estimate, limit)
-        if self.stepped and probe.kind != "transfer":
+        if probe.kind == "transfer":  # the total, and so any quota, stays: monotone
+            return found, self.monotone_transfer
+        if self.stepped:
             return _first_by_segments(probe, found, self.total, self.alloc.house_size, limit)
-        if self.linear and probe.kind != "transfer":
+        if self.linear and (probe.kind == "gain" or self.k != self.alloc.house_size):
             return _first_by_breaks(probe, found, self.alloc, self.k, limit)
-        return found
+        return found, self.monotone
 
     def margin(self, h: str, rank: int, tier: str | None, district: str | None) -> SeatMargin:
         alloc, est, run, place = self.alloc, self.est, self.run, self.place
         vh = alloc.votes_by_party[h]
         # (a) the holder loses votes
         lose_probe = _Pair(run, alloc, h, None, "lose", rank)
-        lose = self.smallest(lose_probe, est.lose(h, rank), vh)
+        lose, certain = self.smallest(lose_probe, est.lose(h, rank), vh)
         lose_to: tuple[str, ...] = ()
         lose_tie = False
         if lose is not None:
@@ -755,9 +795,16 @@ class _Context:
         challenger: str | None = None
         gain: int | None = None
         gain_tie = False
-        for g0, c in gains[:self.candidates]:
+        checked = 0
+        for g0, c in gains:
+            # the best few estimates; with sharp estimates, also any runner-up that could still win
+            close = self.sharp and (gain is None or g0 <= gain + 2)
+            if checked >= self.candidates and not (close and checked < self.candidates + 32):
+                break
+            checked += 1
             probe = _Pair(run, alloc, h, c, "gain", rank)
-            g = self.smallest(probe, g0, self.limit)
+            g, sure = self.smallest(probe, g0, self.limit)
+            certain = certain and sure
             if g is not None and (gain is None or g < gain):
                 challenger, gain, gain_tie = c, g, probe(g).tie
         # (c) votes moved from the holder to the challenger
@@ -765,7 +812,8 @@ class _Context:
         transfer_tie = False
         if challenger is not None:
             tprobe = _Pair(run, alloc, h, challenger, "transfer", rank)
-            transfer = self.smallest(tprobe, est.transfer(h, challenger, rank), vh)
+            transfer, sure = self.smallest(tprobe, est.transfer(h, challenger, rank), vh)
+            certain = certain and sure
             if transfer is not None:
                 transfer_tie = tprobe(transfer).tie
         else:
@@ -775,11 +823,15 @@ class _Context:
                 ranked = [c for c in ranked if t_est[c] == t_est[ranked[0]]]
             for c in ranked[:self.candidates]:
                 tprobe = _Pair(run, alloc, h, c, "transfer", rank)
-                t = self.smallest(tprobe, t_est[c], vh)
+                t, sure = self.smallest(tprobe, t_est[c], vh)
+                certain = certain and sure
                 if t is not None and (transfer is None or t < transfer):
                     challenger, transfer, transfer_tie = c, t, tprobe(t).tie
+        unchecked = gains[checked:]
+        if unchecked and not (self.sharp and gain is not None and unchecked[0][0] > gain + 2):
+            certain = False  # a runner-up not checked exactly might need fewer votes
         return SeatMargin(tier, district, h, alloc.seats[h], rank, challenger, lose, lose_to, gain, transfer,
-                          lose_tie, gain_tie, transfer_tie)
+                          lose_tie, gain_tie, transfer_tie, certain)
 
 
 def _prior(alloc: Allocation) -> Mapping[str, int]:

@@ -58,7 +58,8 @@ def outcome(votes: Mapping[str, int], house: int, method: str, m: SeatMargin, ki
 def check_margins(votes: dict[str, int], house: int, method: str, *, minimal: bool, **kw: Any) -> int:
     """Every reported shift moves the seat (or ties it, as flagged) and one vote fewer does not.
 
-    With ``minimal``, no smaller shift moves it either (checked vote by vote for small shifts).
+    When a margin says it is ``certain``, no smaller shift moves it either (checked vote by vote
+    for small shifts); ``minimal`` says every margin must be certain.
     (The strict flip one vote after a tie is checked by hand below: with tiny counts another,
     unrelated tie can appear there.)
     """
@@ -71,6 +72,8 @@ def check_margins(votes: dict[str, int], house: int, method: str, *, minimal: bo
     extra = {"prior_seats": kw["prior_seats"]} if "prior_seats" in kw else None
     for m in seat_margins(a, options=extra).margins:
         assert m.seats == a.seats[m.holder] >= m.rank >= 1
+        if minimal:
+            assert m.certain, m
         for kind in ("lose", "gain", "transfer"):
             x = getattr(m, kind)
             tie = getattr(m, f"{kind}_tie")
@@ -82,7 +85,7 @@ def check_margins(votes: dict[str, int], house: int, method: str, *, minimal: bo
             if x > 0:
                 before = outcome(shifted(votes, m, kind, x - 1), house, method, m, kind, a.seats, **kw)
                 assert before == "kept", (m, kind, before)
-            if minimal and x <= 100:
+            if m.certain and x <= 100:
                 for y in range(x - 1):
                     smaller = shifted(votes, m, kind, y)
                     assert outcome(smaller, house, method, m, kind, a.seats, **kw) == "kept", (m, kind, y)
@@ -105,7 +108,7 @@ def test_divisor_shifts_are_exact_and_smallest(method: str, votes: dict[str, int
 def test_largest_remainder_shifts_are_exact_and_smallest(
     method: str, votes: dict[str, int], house: int
 ) -> None:
-    check_margins(votes, house, method, minimal=True)
+    check_margins(votes, house, method, minimal=False)
 
 
 @pytest.mark.parametrize("method", ["plurality", "block"])
@@ -127,7 +130,7 @@ def test_every_method_shift_moves_the_seat_and_one_fewer_does_not(
 @settings(max_examples=30)
 @given(votes=votes_st, house=st.integers(1, 6), threshold=st.sampled_from(["5%", "1/8", "20%"]))
 def test_divisor_with_threshold(votes: dict[str, int], house: int, threshold: str) -> None:
-    check_margins(votes, house, "dhondt", minimal=True, threshold=threshold)
+    check_margins(votes, house, "dhondt", minimal=False, threshold=threshold)
 
 
 @settings(max_examples=30)
@@ -254,7 +257,8 @@ def test_results_are_values() -> None:
     ms = seat_margins(a)
     frame = ms.to_polars()
     assert frame.columns == ["tier", "district", "holder", "seats", "rank", "challenger", "lose", "lose_to",
-                             "gain", "transfer", "smallest", "lose_tie", "gain_tie", "transfer_tie"]
+                             "gain", "transfer", "smallest", "lose_tie", "gain_tie", "transfer_tie",
+                             "certain"]
     # one row per seat: A 4, B 3, C 1
     assert frame["holder"].to_list() == ["A"] * 4 + ["B"] * 3 + ["C"]
     assert frame["rank"].to_list() == [1, 2, 3, 4, 1, 2, 3, 1]
@@ -379,3 +383,13 @@ def test_ve_2020_an_whole_assembly_is_fast_and_exact() -> None:
                 assert outcome(shifted(votes, m, kind, x - 1), house, method, m, kind,
                                d.allocation.seats) == "kept", (m, kind)
     assert checked > 2 * len(ms)
+
+
+def test_certain_says_when_the_minimum_is_proven() -> None:
+    votes = {"A": 100_000, "B": 80_000, "C": 30_000, "D": 20_000}
+    # divisor methods are monotone in the shift: every margin is proven the smallest
+    assert all(m.certain for m in seat_margins(seats.apportion(votes, 8, method="dhondt")).margins)
+    # a legal threshold can make seat counts jump: only "x moves it, x - 1 does not" is promised
+    with_threshold = seat_margins(seats.apportion(votes, 8, method="dhondt", threshold="5%"))
+    assert not any(m.certain for m in with_threshold.margins)
+    assert with_threshold.to_polars()["certain"].to_list() == [False] * len(with_threshold)
