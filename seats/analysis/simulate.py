@@ -258,6 +258,12 @@ def _plans(
                 f"rule set {rs.id!r}: link {i + 1} ({link.kind}, upper {link.upper!r}, lower {link.lower!r}) "
                 "is not simulated; only parallel links are (allocate single runs with RuleSet.allocate)"
             )
+    for tier in rs.tiers:
+        if tier.biproportional:
+            raise SimulationError(
+                f"rule set {rs.id!r}: tier {tier.id!r} is allocated biproportionally over all its districts, "
+                "which simulate does not run (allocate single runs with RuleSet.allocate)"
+            )
     index = {o: i for i, o in enumerate(options)}
     plans: dict[str, _TierPlan] = {}
     for tier in _order(rs):

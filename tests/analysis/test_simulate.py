@@ -651,3 +651,9 @@ def test_cli_reports_dropped_runs(tmp_path: Path) -> None:
 def test_help_has_an_example() -> None:
     res = CliRunner().invoke(main, ["simulate", "--help"])
     assert res.exit_code == 0 and "seats simulate ve-2020-an" in res.output
+
+
+def test_a_biproportional_tier_is_refused_by_name() -> None:
+    rs = seats.load_ruleset("ve-2020-an", overrides={"tiers.state-list.method": "biproportional"})
+    with pytest.raises(SimulationError, match="tier 'state-list' is allocated biproportionally"):
+        simulate(rs, runs=2, seed=1)
