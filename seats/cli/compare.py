@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from seats.cli._app import emit, main, output_options
+from seats.cli._app import emit, main, output_options, ruleset_inputs
 
 
 @main.command("compare")
@@ -46,9 +46,7 @@ def compare_cmd(ruleset: str, variants: Sequence[str], votes_path: Path | None, 
         for event in res.ties:
             click.echo(f"note: {event.describe()}", err=True)
     base = cmp.rulesets[0]
-    inputs = [p for rs in cmp.rulesets for p in (rs.path, rs.default_votes) if p is not None]
-    if votes_path is not None:
-        inputs.append(votes_path)
+    inputs = [p for rs in cmp.rulesets for p in ruleset_inputs(rs, votes_path)]
     if fmt == "table" and output is None:
         from seats.io import format_table
 

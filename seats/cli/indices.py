@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 import seats
-from seats.cli._app import emit, main, output_options, parse_overrides, read_options
+from seats.cli._app import emit, main, output_options, parse_overrides, read_options, ruleset_inputs
 
 
 @main.command("indices")
@@ -63,7 +63,7 @@ def indices_cmd(source: str, votes_path: Path | None, sets: Sequence[str], level
         rs = seats.load_ruleset(source, overrides=parse_overrides(sets))
         result = rs.allocate(votes_path, seed=seed)
         d = indices(result, level=level, votes_tier=votes_tier, seat_tiers=seat_tiers or None)
-        inputs = [p for p in (votes_path, rs.path, rs.default_votes) if p is not None]
+        inputs = ruleset_inputs(rs, votes_path)
         title = f"{rs.name} ({rs.id}): disproportionality per {level}"
     if d.no_votes:
         names = ", ".join(d.no_votes)

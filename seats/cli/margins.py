@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 import seats
-from seats.cli._app import emit, main, output_options, parse_overrides, read_options
+from seats.cli._app import emit, main, output_options, parse_overrides, read_options, ruleset_inputs
 from seats.results import Allocation
 
 
@@ -77,7 +77,11 @@ def margins_cmd(source: str, votes_path: Path | None, sets: Sequence[str], tiers
         rs = seats.load_ruleset(source, overrides=parse_overrides(sets))
         result = rs.allocate(votes_path, seed=seed)
         margins = seat_margins(result, tiers=tiers or None, depth=depth)
-        inputs += [p for p in (votes_path, rs.path, rs.default_votes) if p is not None]
+        for tier in rs.tiers:
+            if tier.biproportional and (not tiers or tier.id in tiers):
+                click.echo(f"note: tier {tier.id!r} is allocated biproportionally over all its districts; "
+                           "its seats have no per-district margins and are left out", err=True)
+        inputs += ruleset_inputs(rs, votes_path)
         title = f"{rs.name} ({rs.id}): seat margins"
     if every:
         frame = margins.to_polars()
