@@ -71,11 +71,12 @@ def _load(source: PathLike | pl.DataFrame, fmt: str | None, mapping: Sequence[st
     data = read_bytes(path)
     kind = _format_of(path, fmt)
     label = str(path)
-    if not data.strip():
+    if not data or data.isspace():  # not data.strip(), which copies a large file
         raise InputFileError(f"{label}: the file is empty")
     if kind == "parquet":
         return from_frame(_read_parquet(data, label), label)
     text = decode_text(data, label)
+    del data  # the bytes are not needed once decoded: a large file is not held twice
     if kind == "json":
         return from_json(text, label, mapping)
     if kind == "ndjson":

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -79,14 +80,14 @@ def from_delimited(text: str, label: str, delimiter: str | None = None) -> RawTa
     >>> t.names, t.columns, t.numbers
     (['party', 'votes'], [['A', 'B'], ['1', '2']], [2, 4])
     """
-    if not text.strip():
+    if not text or text.isspace():  # not text.strip(), which copies a large file
         raise InputFileError(f"{label}: the file is empty")
-    first = io.StringIO(text, newline="").readline().strip()
+    first = _line_at(text, 0).strip()
     excel_sep = len(first) == 5 and first.lower().startswith("sep=")
     if excel_sep:
         delimiter = first[4]
     elif delimiter is None:
-        delimiter = sniff_delimiter(io.StringIO(text.lstrip("\r\n"), newline="").readline())
+        delimiter = sniff_delimiter(_line_at(text, _NEWLINES.match(text).end()))  # type: ignore[union-attr]
     if not excel_sep:
         fast = _plain_delimited(text, label, delimiter)
         if fast is not None:
@@ -134,6 +135,49 @@ def from_delimited(text: str, label: str, delimiter: str | None = None) -> RawTa
     return RawTable(label, "line", list(header[:width]), list(columns), numbers, header_line)
 
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
+_NEWLINES = re.compile(r"[\r\n]*")
+
+
+def _line_at(text: str, start: int) -> str:
+    r"""The line starting at ``start``, with its ending (as ``io.StringIO(text, newline="")`` reads it).
+
+    Without copying the rest of a large text.
+
+    >>> _line_at("a,b\r\nc,d", 0), _line_at("a\rb", 2)
+    ('a,b\r\n', 'b')
+    """
+    return _LINE.match(text, start).group()  # type: ignore[union-attr]  # matches any text
+
+
+_BLOCK = 1 << 16  # lines per block when counting fields
+_CHUNK = 1 << 22  # bytes per chunk when finding line ends
+#: What ``str.strip()`` strips (polars' own ``strip_chars()`` keeps ``\x1c``-``\x1f``): every such
+#: character is below U+3001.
+_WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+
+
+def _fields_per_line(raw: np.ndarray, ends: np.ndarray, delimiter: str) -> np.ndarray:
+    """Fields on each line (its delimiters plus one), given the position of every line's ``\\n``.
+
+    Counted a block of lines at a time, so no array as long as the file (nor
+    one entry per delimiter) is ever held: memory stays small for large files.
+
+    >>> data = np.frombuffer(b"a,b,c\\n1,2\\n3,4,5\\n", dtype=np.uint8)
+    >>> _fields_per_line(data, np.flatnonzero(data == 10), ",").tolist()
+    [3, 2, 3]
+    """
+    out = np.empty(ends.size, dtype=np.int64)
+    code, start = ord(delimiter), 0
+    for lo in range(0, ends.size, _BLOCK):
+        hi = min(lo + _BLOCK, ends.size)
+        stop = int(ends[hi - 1]) + 1
+        found = np.flatnonzero(raw[start:stop] == code) + start
+        out[lo:hi] = np.diff(np.searchsorted(found, ends[lo:hi]), prepend=0) + 1
+        start = stop
+    return out
+
+
 def _plain_delimited(text: str, label: str, delimiter: str) -> RawTable | None:
     """Parse plain CSV with polars' reader, or return ``None`` to leave it to :mod:`csv`.
 
@@ -144,19 +188,23 @@ def _plain_delimited(text: str, label: str, delimiter: str) -> RawTable | None:
     Anything else, including every malformed file, takes the general path,
     which finds and names the problem. Cells come back stripped, as text.
     """
-    if '"' in text or "\r" in text.replace("\r\n", "\n"):
+    if '"' in text:
         return None
-    data = text.replace("\r\n", "\n").encode("utf-8")
+    if "\r" in text:  # each test and copy only when there is a CR at all: the text can be large
+        text = text.replace("\r\n", "\n")
+        if "\r" in text:
+            return None
+    data = text.encode("utf-8")
     if not data.endswith(b"\n"):
         data += b"\n"
     raw = np.frombuffer(data, dtype=np.uint8)
-    ends = np.flatnonzero(raw == 10)
+    # every "\n", found a few MB at a time (no boolean array as long as the file)
+    ends = np.concatenate([np.flatnonzero(raw[i : i + _CHUNK] == 10) + i for i in range(0, raw.size, _CHUNK)])
     if ends.size < 2 or np.any(np.diff(ends) == 1) or ends[0] == 0:
         return None  # a blank line (or no data row): the general path skips and counts it
     header = data[: ends[0]].decode("utf-8").split(delimiter)
     width = len(header)
-    fields = np.diff(np.concatenate(([0], np.searchsorted(np.flatnonzero(raw == ord(delimiter)), ends)))) + 1
-    if not header[-1].strip() or np.any(fields != width):
+    if not header[-1].strip() or np.any(_fields_per_line(raw, ends, delimiter) != width):
         return None
     names = [f"c{j}" for j in range(width)]
     try:
@@ -167,7 +215,7 @@ def _plain_delimited(text: str, label: str, delimiter: str) -> RawTable | None:
         )
     except (pl.exceptions.PolarsError, ValueError):
         return None
-    frame = frame.select(pl.all().str.strip_chars())
+    frame = frame.select(pl.all().str.strip_chars(_WHITESPACE))  # as the general path's str.strip()
     if frame.height != ends.size - 1 or frame.select(pl.all_horizontal(pl.all() == "").any()).item():
         return None  # a line of bare delimiters: the general path skips it
     numbers = range(2, frame.height + 2)  # a range: no million-element list for a million rows
