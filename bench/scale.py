@@ -14,10 +14,11 @@ committed) and a fresh interpreter measures, in order:
   parties, cards summed);
 * ``allocate``: :meth:`RuleSet.allocate` from the file, end to end;
   (each the fastest of ``REPEATS`` fresh processes: the machine is shared)
-* peak resident memory of that process (``resource.getrusage`` maxrss, which
-  counts polars' native buffers), and its growth over the interpreter after
-  imports; and, in a second fresh process, the peak of Python-level
-  allocations (``tracemalloc``, which does not see polars' buffers).
+* peak resident memory of that process (``VmHWM`` from ``/proc/self/status``,
+  which counts polars' native buffers; ``getrusage``'s maxrss is not used on
+  Linux because a child starts with its parent's), and its growth over the
+  interpreter after imports; and, in a second fresh process, the peak of
+  Python-level allocations (``tracemalloc``, which does not see polars' buffers).
 
 Usage::
 
@@ -121,10 +122,20 @@ from pathlib import Path
 import seats
 from seats.io import read_vote_table
 from seats.rules.votes import prepare_votes
+
+def peak_rss():
+    # this process's own peak (KiB): on Linux getrusage's maxrss starts from the parent's resident set
+    # at fork, which holds the generated table, so read VmHWM (reset by exec) where there is one
+    try:
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
 path, mode = Path(sys.argv[1]), sys.argv[2]
 rs = seats.load_ruleset(path)
 votes = rs.default_votes
-out = {"base_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+out = {"base_rss": peak_rss()}
 if mode == "tracemalloc":
     import tracemalloc
     tracemalloc.start()
@@ -138,7 +149,7 @@ del frame; gc.collect()
 t = time.perf_counter(); result = rs.allocate(votes); out["allocate"] = time.perf_counter() - t
 assert result.total == rs.total_seats, result.total
 out["seats"] = result.total
-out["peak_rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+out["peak_rss"] = peak_rss()
 print(json.dumps(out))
 """
 
@@ -203,8 +214,9 @@ def section(results: list[dict[str, float]], took: float) -> str:
         "*read*: `seats.io.read_vote_table` on the CSV; *validate*: `seats.rules.votes.prepare_votes`; "
         "*allocate end to end*: `RuleSet.allocate(path)` (reads and validates again, then allocates "
         "every district); *of which allocating*: that minus read and validate. RSS is the process's "
-        "peak resident set (`getrusage` maxrss, including polars' native buffers); growth is over the "
-        "interpreter after imports and loading the rule set.",
+        "peak resident set (`VmHWM` of `/proc/self/status`, including polars' native buffers; not "
+        "`getrusage` maxrss, which on Linux a child inherits from the parent that generated the table); "
+        "growth is over the interpreter after imports and loading the rule set.",
         END,
     ]
     return "\n".join(lines)
