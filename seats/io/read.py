@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from seats.errors import InputFileError, InvalidVotesError, VoteTableError, close_matches
@@ -223,8 +224,11 @@ def _text_column(raw: RawTable, cells: list[object] | pl.Series, name: str) -> p
     if isinstance(cells, pl.Series):
         if cells.dtype.is_nested() or cells.dtype == pl.Object:
             raise VoteTableError(f"{raw.label}, column {name!r}: holds {cells.dtype} values; expected text")
-        series = cells.cast(pl.Utf8).str.strip_chars()
-        return series.set(series == "", None).rename(name)
+        series = cells.cast(pl.Utf8)
+        if series.str.contains(r"^\s|\s$").any():  # strip (a copy) only a padded column: most are not
+            series = series.str.strip_chars()
+        empty = series == ""
+        return (series.set(empty, None) if empty.any() else series).rename(name)
     return pl.Series(name, [_text(v) for v in cells], dtype=pl.Utf8)
 
 
@@ -367,6 +371,26 @@ def read_party_votes(
     return out
 
 
+def _may_repeat(frame: pl.DataFrame, keys: Sequence[str]) -> bool:
+    """Whether two rows may have the same ``keys``: a repeat among their combined hashes.
+
+    A hash is 8 bytes a row, sorted in numpy; testing the key strings themselves
+    for duplicates held about 300 MB for a million rows. Rows with equal hashes
+    are then compared exactly by the caller, so a collision costs time, never a
+    wrong answer.
+
+    >>> _may_repeat(pl.DataFrame({"a": ["x", "x"], "b": ["1", "2"]}), ["a", "b"])
+    False
+    >>> _may_repeat(pl.DataFrame({"a": ["x", "x"], "b": ["1", "1"]}), ["a", "b"])
+    True
+    """
+    combined = pl.lit(0, dtype=pl.UInt64)
+    for i, key in enumerate(keys):
+        combined = combined * 0x9E3779B97F4A7C15 + pl.col(key).hash(seed=i)
+    hashes = np.sort(frame.select(combined).to_series().to_numpy())
+    return bool(np.any(hashes[1:] == hashes[:-1]))
+
+
 def read_vote_table(
     path_or_frame: PathLike | pl.DataFrame,
     *,
@@ -420,7 +444,7 @@ def read_vote_table(
         optional=optional,
     )
     keys = [c for c in ("tier", "district", "option", "card") if c in frame.columns]
-    if not frame.select(pl.struct(keys).is_duplicated().any()).item():
+    if not _may_repeat(frame, keys):
         return frame
     dupes = (
         frame.group_by(keys, maintain_order=True).agg(pl.col("_line")).filter(pl.col("_line").list.len() > 1)

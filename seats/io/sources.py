@@ -155,6 +155,20 @@ _CHUNK = 1 << 22  # bytes per chunk when finding line ends
 #: What ``str.strip()`` strips (polars' own ``strip_chars()`` keeps ``\x1c``-``\x1f``): every such
 #: character is below U+3001.
 _WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+_PADDED = r"^[\s\x1c-\x1f]|[\s\x1c-\x1f]$"  # a cell that starts or ends with one of them
+
+
+def _strip_cells(series: pl.Series) -> pl.Series:
+    """Strip what ``str.strip()`` strips from every cell; the series itself when no cell is padded.
+
+    Checking first costs a scan, not a copy of the column: large tables are rarely padded.
+
+    >>> _strip_cells(pl.Series(["a ", "\\x1cb"])).to_list(), _strip_cells(s := pl.Series(["a"])) is s
+    (['a', 'b'], True)
+    """
+    if not series.str.contains(_PADDED).any():
+        return series
+    return series.str.strip_chars(_WHITESPACE)
 
 
 def _fields_per_line(raw: np.ndarray, ends: np.ndarray, delimiter: str) -> np.ndarray:
@@ -215,7 +229,7 @@ def _plain_delimited(text: str, label: str, delimiter: str) -> RawTable | None:
         )
     except (pl.exceptions.PolarsError, ValueError):
         return None
-    frame = frame.select(pl.all().str.strip_chars(_WHITESPACE))  # as the general path's str.strip()
+    frame = pl.DataFrame([_strip_cells(frame.to_series(j)) for j in range(width)])  # as str.strip() does
     if frame.height != ends.size - 1 or frame.select(pl.all_horizontal(pl.all() == "").any()).item():
         return None  # a line of bare delimiters: the general path skips it
     numbers = range(2, frame.height + 2)  # a range: no million-element list for a million rows

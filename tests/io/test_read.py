@@ -513,3 +513,42 @@ def test_csv_round_trip(
     path = tmp_path_factory.mktemp("rt") / "votes.csv"
     path.write_bytes(data)
     assert read_party_votes(path) == dict(pairs)
+
+
+# ---------------------------------------------------------------- large tables: checks that copy little
+
+
+def test_a_hash_collision_never_invents_a_duplicate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from seats.io import read as read_module
+
+    path = tmp_path / "votes.csv"
+    path.write_text("tier,district,option,card,votes\nlist,N,A,a,1\nlist,N,A,b,2\nlist,N,B,a,3\n",
+                    encoding="utf-8")
+    expected = read_vote_table(path)
+    monkeypatch.setattr(read_module, "_may_repeat", lambda frame, keys: True)  # as if every hash collided
+    assert read_vote_table(path).equals(expected)
+    path.write_text("tier,district,option,card,votes\nlist,N,A,a,1\nlist,N,B,a,3\nlist,N,A,a,2\n",
+                    encoding="utf-8")
+    with pytest.raises(VoteTableError, match=r"line 4: duplicate row for tier 'list', district 'N', "
+                                             r"option 'A', card 'a' \(same as line 2\)"):
+        read_vote_table(path)
+
+
+def test_duplicates_are_found_among_many_rows_and_with_missing_cards(tmp_path: Path) -> None:
+    rows = [f"list,D{i % 97},O{i % 89},{'' if i % 3 else 'c'},{i}" for i in range(97 * 89)]
+    path = tmp_path / "votes.csv"
+    path.write_text("tier,district,option,card,votes\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert read_vote_table(path).height == 97 * 89  # every (district, option) pair once
+    path.write_text("tier,district,option,card,votes\n" + "\n".join([*rows, "list,D5,O5,,7"]) + "\n",
+                    encoding="utf-8")
+    with pytest.raises(VoteTableError, match=r"line 8635: duplicate row .* card None \(same as line \d+\)"):
+        read_vote_table(path)
+
+
+def test_text_cells_are_stripped_and_blank_ones_are_missing_only_where_needed() -> None:
+    frame = pl.DataFrame({"tier": ["list", "list"], "district": [" N", "N "], "option": ["A", "B"],
+                          "party": ["P", "  "], "votes": [1, 2]})
+    out = read_vote_table(frame)
+    assert out["district"].to_list() == ["N", "N"]
+    assert out["party"].to_list() == ["P", None]
+    assert out["option"].to_list() == ["A", "B"]
