@@ -174,12 +174,18 @@ def _linear_rows(
 ) -> tuple[IntArray, BoolArray]:
     """Linear signposts with ``d(0) > 0``: the scalar fast path, a block of rows at a time.
 
-    On inverse quotients ``w = (s + a) / v`` (next seat) and ``u = (s + a - 1) / v``
-    (last seat), ``a = offset / step``: a row is certified when its smallest ``w``
-    exceeds its largest ``u`` by a margin that float error cannot close (each is a
-    few correctly rounded operations from the exact value), which proves that every
-    seat inside beats every seat outside, with no tie. A block is held transposed
-    (parties x rows), so that the reductions over a row's parties run along memory.
+    Each row's seats are first read off one float divisor: ``s = floor(x)`` with
+    ``x = c * v + beta`` (``c`` the inverse divisor in seat units, ``beta = 1 - a``,
+    ``a = offset / step``), ``c`` from a closed form and one Newton step. When those
+    seats add up to the house and every ``x`` is farther from a whole number than
+    float error can move it, the exact ``x`` has the same floors: the row is the
+    divisor method's allocation at the divisor ``1 / c``, with no quotient equal to
+    it, hence no tie. That costs a subtraction and two reductions, no division.
+    The other rows (about half) are corrected one seat at a time and certified on
+    inverse quotients ``w = (s + a) / v`` (next seat) and ``u = (s + a - 1) / v``
+    (last seat): the smallest ``w`` must exceed the largest ``u`` by a margin that
+    float error cannot close. A block is held transposed (parties x rows), so that
+    the reductions over a row's parties run along memory.
     """
     rows, m = v.shape
     seats = np.zeros((rows, m), dtype=np.int64)
@@ -190,6 +196,9 @@ def _linear_rows(
     step, off = sp.step, sp.offset
     a = off / step
     beta = 1.0 - a
+    # |x| <= house + 1 + |beta| on a row whose seats add up to the house; x is two correctly
+    # rounded operations from the exact value, so an error below 2**-51 * (house + 3) of it
+    eps = _TOL * (house + 2.0 + abs(beta))
     every = bool(ok.all())
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for lo in range(0, rows, _CHUNK):
@@ -197,42 +206,92 @@ def _linear_rows(
             if every:
                 vf = np.ascontiguousarray(v[lo:hi].T, dtype=np.float64)
             else:
-                vf = np.ascontiguousarray(np.where(ok[lo:hi], v[lo:hi], _ABSENT).T)
-            inv = 1.0 / vf
-            total = vf.sum(axis=0)
+                vf = np.ascontiguousarray(np.where(ok[lo:hi], v[lo:hi], 0).T, dtype=np.float64)
+            total = np.add.reduce(vf, axis=0)
             c = (house - m * (beta - 0.5)) / total
-            s = _floor_seats(vf, c, beta)
-            got = s.sum(axis=0)
+            x = vf * c
+            if beta:
+                x += beta
+            got = np.add.reduce(np.floor(x, out=x), axis=0)
+            if beta < 0:
+                got = np.add.reduce(np.maximum(x, 0.0, out=x), axis=0)
             # one Newton step on every row's divisor: the seats' sum is c * total + m * beta
             # less the sum of the fractional parts
             c = (house + c * total - got) / total
-            s = _floor_seats(vf, c, beta)
-            got = s.sum(axis=0)
-            for _ in range(8):  # then one seat at a time, on the rows still off
-                short = np.flatnonzero(got < house)
-                if short.size:
-                    w = (s[:, short] + a) * inv[:, short]
-                    s[w.argmin(axis=0), short] += 1.0
-                    got[short] += 1.0
-                over = np.flatnonzero(got > house)
-                if over.size:
-                    u = _last(s[:, over], a) * inv[:, over]
-                    s[u.argmax(axis=0), over] -= 1.0
-                    got[over] -= 1.0
-                if not short.size and not over.size:
-                    break
-            d = s + a
-            w_min = (d * inv).min(axis=0)
-            d -= 1.0
-            if a > 1:
-                d *= s > 0
-            u_max = (d * inv).max(axis=0)
-            good = (got == house) & (w_min > u_max * (1 + 4 * _TOL)) & (u_max > 0)
-            seats[lo:hi] = s.T
+            np.multiply(vf, c, out=x)
+            if beta:
+                x += beta
+            s = np.floor(x)
+            frac = np.subtract(x, s, out=x)
+            if beta < 0:
+                np.maximum(s, 0.0, out=s)
+            if not every:  # a party without votes (x = beta, no seat) decides nothing
+                np.putmask(frac, vf == 0.0, 0.5)
+            got = np.add.reduce(s, axis=0)
+            good = (got == house) & (np.minimum.reduce(frac, axis=0) > eps)
+            good &= np.maximum.reduce(frac, axis=0) < 1.0 - eps
+            block = seats[lo:hi]
+            block[...] = s.astype(np.int64).T
+            rest = np.flatnonzero(~good)
+            if rest.size:  # take: C order (a fancy index on the columns gives F order)
+                sub = s.take(rest, axis=1)
+                vsub = vf.take(rest, axis=1)
+                if not every:
+                    np.putmask(vsub, vsub == 0.0, _ABSENT)
+                good[rest] = _correct(sub, vsub, got[rest], a, house)
+                block[rest] = sub.T
+            if not every:
+                good &= total > 0  # a row where no party takes part goes to the exact engine
             certified[lo:hi] = good
-    if not every:
-        certified &= ok.any(axis=1)
     return seats, certified
+
+
+def _correct(s: FloatArray, vf: FloatArray, got: FloatArray, a: float, house: int) -> BoolArray:
+    """Bring each column of ``s`` to ``house`` seats, one seat per pass (in place); which are certified."""
+    inv = 1.0 / vf
+    for side in (1, -1):
+        cols = np.flatnonzero(got < house) if side > 0 else np.flatnonzero(got > house)
+        if cols.size:
+            sub = s.take(cols, axis=1)
+            got[cols] = _shift(sub, inv.take(cols, axis=1), a, house, side, 8)
+            s[:, cols] = sub
+    d = s + a
+    w_min = np.minimum.reduce(np.multiply(d, inv, out=d), axis=0)
+    d = s + (a - 1.0)
+    if a > 1:
+        d *= s > 0
+    d *= inv
+    u_max = np.maximum.reduce(d, axis=0)
+    certified: BoolArray = (got == house) & (w_min > u_max * (1 + 4 * _TOL)) & (u_max > 0)
+    return certified
+
+
+def _shift(s: FloatArray, inv: FloatArray, a: float, house: int, side: int, passes: int) -> FloatArray:
+    """One seat to (``side`` 1) or from (-1) every column of ``s`` (in place), then again on the
+    columns still off, at most ``passes`` times; the columns' new totals.
+
+    The seat goes to the smallest ``w`` (comes from the largest ``u``). Two equal float
+    extremes would both move: such a column cannot be certified (its margin is nil)
+    and goes to the exact engine. The columns still off are carried on in C order
+    (``take``), so every reduction runs along memory.
+    """
+    q = s + (a if side > 0 else a - 1.0)
+    if side < 0 and a > 1:
+        q *= s > 0
+    q *= inv
+    best = np.minimum.reduce(q, axis=0) if side > 0 else np.maximum.reduce(q, axis=0)
+    moved = np.equal(q, best, out=q)
+    if side > 0:
+        s += moved
+    else:
+        s -= moved
+    got: FloatArray = np.add.reduce(s, axis=0)
+    still = np.flatnonzero(got < house) if side > 0 else np.flatnonzero(got > house)
+    if still.size and passes > 1:
+        sub = s.take(still, axis=1)
+        got[still] = _shift(sub, inv.take(still, axis=1), a, house, side, passes - 1)
+        s[:, still] = sub
+    return got
 
 
 def _floor_seats(vf: FloatArray, c: FloatArray, beta: float) -> FloatArray:

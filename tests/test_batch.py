@@ -212,6 +212,21 @@ def test_rows_are_solved_in_blocks(monkeypatch: pytest.MonkeyPatch, method: str)
         assert res.seats[r].tolist() == list(expected.seats.values())
 
 
+@pytest.mark.parametrize("method", ["dhondt", "sainte-lague", "danish", "imperiali"])
+def test_rows_with_absent_parties_are_certified_without_the_exact_engine(method: str) -> None:
+    # one float divisor settles most rows, the corrections the others; a party without
+    # votes (D'Hondt: x = 0, a whole number) must neither win a seat nor send its row away
+    rng = np.random.default_rng(11)
+    votes = rng.integers(1, 10**6, size=(300, 8))
+    votes[rng.random(votes.shape) < 0.2] = 0
+    votes[:, 0] += 1  # every row has a party with votes
+    res = seats.batch.allocate(votes, 31, method=method)
+    assert res.exact_rows == 0
+    names = tuple(f"p{j}" for j in range(8))
+    for r in range(votes.shape[0]):
+        assert res.seats[r].tolist() == list(scalar_row(votes[r], 31, names, method=method).seats.values())
+
+
 # --- properties: the batch path is the scalar path ------------------------------------------
 
 SOME = settings(max_examples=25)
