@@ -14,11 +14,12 @@ committed) and a fresh interpreter measures, in order:
   parties, cards summed);
 * ``allocate``: :meth:`RuleSet.allocate` from the file, end to end;
   (each the fastest of ``REPEATS`` fresh processes: the machine is shared)
-* peak resident memory of that process (``VmHWM`` from ``/proc/self/status``,
-  which counts polars' native buffers; ``getrusage``'s maxrss is not used on
-  Linux because a child starts with its parent's), and its growth over the
-  interpreter after imports; and, in a second fresh process, the peak of
-  Python-level allocations (``tracemalloc``, which does not see polars' buffers).
+* peak resident memory of that process, and of a fresh one that only
+  allocates (``VmHWM`` from ``/proc/self/status``, which counts polars' native
+  buffers; ``getrusage``'s maxrss is not used on Linux because a child starts
+  with its parent's), and its growth over the interpreter after imports; and,
+  in another fresh process, the peak of Python-level allocations
+  (``tracemalloc``, which does not see polars' buffers).
 
 Usage::
 
@@ -136,6 +137,10 @@ path, mode = Path(sys.argv[1]), sys.argv[2]
 rs = seats.load_ruleset(path)
 votes = rs.default_votes
 out = {"base_rss": peak_rss()}
+if mode == "memory":  # nothing but the allocation, end to end
+    result = rs.allocate(votes)
+    out["alloc_rss"] = peak_rss()
+    print(json.dumps(out)); sys.exit()
 if mode == "tracemalloc":
     import tracemalloc
     tracemalloc.start()
@@ -162,7 +167,7 @@ def measure(rows: int) -> dict[str, float]:
         size = (Path(tmp) / "votes.csv").stat().st_size
         got: dict[str, float] = {"rows": (rows // OPTIONS) * OPTIONS, "csv_mb": size / 1e6, "generate": made}
         runs = []
-        for mode in ["time"] * REPEATS + ["tracemalloc"]:
+        for mode in ["time"] * REPEATS + ["memory", "tracemalloc"]:
             proc = subprocess.run(
                 [sys.executable, "-c", CHILD, str(ruleset), mode],
                 capture_output=True,
@@ -174,6 +179,7 @@ def measure(rows: int) -> dict[str, float]:
         got.update(runs[0])
         for key in ("read", "validate", "allocate"):  # the least disturbed run of a shared machine
             got[key] = min(r[key] for r in runs[:REPEATS])
+        got["alloc_rss"] = runs[-2]["alloc_rss"] - runs[-2]["base_rss"]
         got["py_peak"] = runs[-1]["py_peak"]
     return got
 
@@ -196,8 +202,9 @@ def section(results: list[dict[str, float]], took: float) -> str:
         "interpreters.",
         "",
         "| rows | parishes | CSV MB | read s | validate s | allocate end to end s | of which allocating s "
-        "| peak RSS MB | RSS growth MB | RSS growth bytes/row | Python peak MB (tracemalloc) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| peak RSS MB | RSS growth MB | allocate alone: RSS growth MB | bytes/row "
+        "| Python peak MB (tracemalloc) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         growth = (r["peak_rss"] - r["base_rss"]) * 1024
@@ -206,14 +213,17 @@ def section(results: list[dict[str, float]], took: float) -> str:
             f"| {int(r['rows']):,} | {int(r['rows']) // OPTIONS:,} | {r['csv_mb']:.0f} | {r['read']:.2f} | "
             f"{r['validate']:.2f} | {r['allocate']:.2f} | {rest:.2f} | "
             f"{mb(r['peak_rss'])} | {growth / 2**20:,.0f} | "
-            f"{growth / r['rows']:,.0f} | "
+            f"{mb(r['alloc_rss'])} | {r['alloc_rss'] * 1024 / r['rows']:,.0f} | "
             f"{r['py_peak'] / 2**20:,.0f} |"
         )
     lines += [
         "",
         "*read*: `seats.io.read_vote_table` on the CSV; *validate*: `seats.rules.votes.prepare_votes`; "
         "*allocate end to end*: `RuleSet.allocate(path)` (reads and validates again, then allocates "
-        "every district); *of which allocating*: that minus read and validate. RSS is the process's "
+        "every district); *of which allocating*: that minus read and validate. *Peak RSS* and *RSS growth* "
+        "are those of the timed process, which reads and validates before it allocates; *allocate alone* "
+        "is a fresh process that only runs `RuleSet.allocate(path)`, and *bytes/row* its growth per row. "
+        "RSS is the process's "
         "peak resident set (`VmHWM` of `/proc/self/status`, including polars' native buffers; not "
         "`getrusage` maxrss, which on Linux a child inherits from the parent that generated the table); "
         "growth is over the interpreter after imports and loading the rule set.",
