@@ -251,6 +251,7 @@ def allocate(rs: RuleSet, votes: object = None, *, seed: int | None = None, thou
         seed = random.SystemRandom().randrange(2**32)
     frame, label = load_votes(rs, votes, thousands=thousands, decimal_comma=decimal_comma)
     data: VoteData = prepare_votes(rs, frame, label)
+    del frame  # the votes are in ``data`` now: a large table's frame is not kept through the allocation
     options: dict[str, tuple[str, str]] = dict(data.options)
     for t in rs.tiers:
         for r in t.results:
@@ -289,7 +290,10 @@ def allocate(rs: RuleSet, votes: object = None, *, seed: int | None = None, thou
                 for o, v in sd.votes.items():
                     acc[o] = acc.get(o, 0) + v
         else:
-            by_district = {d.id: dict(data.votes.get(tier.id, {}).get(d.id, {})) for d in tier.districts}
+            # the dicts prepare_votes built for this call, not copies of them (a parish-level table has
+            # thousands); nothing below changes them
+            tier_votes = data.votes.get(tier.id, {})
+            by_district = {d.id: tier_votes.get(d.id) or {} for d in tier.districts}
         tier_totals: dict[str, int] = {}
         if tier.threshold and tier.threshold_scope != "district":  # only a tier-wide threshold reads them
             for dv in by_district.values():

@@ -23,7 +23,7 @@ __all__ = ["VoteData", "prepare_votes"]
 class VoteData:
     """Votes per tier, district and option (cards summed), and each option's party and alliance."""
 
-    votes: Mapping[str, Mapping[str, Mapping[str, int]]]
+    votes: Mapping[str, Mapping[str, dict[str, int]]]
     options: Mapping[str, tuple[str, str]]
 
 
