@@ -19,7 +19,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 
 import numpy as np
@@ -69,15 +69,18 @@ def _pick(
     key: list[int],
     count: int,
     *,
-    names: list[str],
-    votes: Mapping[str, int],
+    names: Sequence[str],
+    votes: Callable[[], Mapping[str, int]],
     policy: str,
     seed: int | None,
     first_seat: int,
     what: str,
     parties: tuple[str, ...],
 ) -> tuple[list[int], TieEvent | None]:
-    """The first ``count`` of ``order`` (sorted by ``key``), settling a tie at the cut."""
+    """The first ``count`` of ``order`` (sorted by ``key``), settling a tie at the cut.
+
+    ``votes`` gives the contenders' votes, asked for only when there is a tie to settle.
+    """
     if count <= 0:
         return [], None
     if count >= len(order) or key[order[count - 1]] != key[order[count]]:
@@ -90,7 +93,7 @@ def _pick(
     event = settle(
         [names[k] for k in sorted(tied)],
         contested,
-        votes=votes,
+        votes=votes(),
         policy=policy,
         seats=seat_numbers,
         detail=f"equal {what} for {', '.join(names[k] for k in sorted(tied))}",
@@ -140,9 +143,12 @@ def largest_remainder(
         s, cert, events = _one_round(
             parties, votes, contenders, house, quota, policy, seed, overflow, method_id
         )
-        seats_out = [0] * len(parties)
-        for i, n in s.items():
-            seats_out[i] = n
+        if len(s) == len(parties):
+            seats_out = s
+        else:
+            seats_out = [0] * len(parties)
+            for i, n in zip(contenders, s, strict=True):
+                seats_out[i] = n
         cert = QuotaCertificate(
             cert.quota, cert.floors, cert.remainders, cert.remainder_winners, cert.removed, excluded, {}
         )
@@ -161,17 +167,18 @@ def largest_remainder(
         result = _one_round(
             parties, votes, free, seats_left, quota, policy, seed, overflow, method_id
         )
-        s, cert, events = result
-        broken = [i for i in free if s[i] < lo[i] or s[i] > _at_most(hi[i], s[i])]
+        won = dict(zip(free, result[0], strict=True))
+        cert, events = result[1], result[2]
+        broken = [i for i in free if won[i] < lo[i] or won[i] > _at_most(hi[i], won[i])]
         if not broken:
             break
         for i in broken:
-            bound = lo[i] if s[i] < lo[i] else hi[i]
+            bound = lo[i] if won[i] < lo[i] else hi[i]
             assert bound is not None
             fixed[i] = bound
     seats_out = [0] * len(parties)
     for i in free:
-        seats_out[i] = s[i]
+        seats_out[i] = won[i]
     for i, b in fixed.items():
         seats_out[i] = b
     cert = QuotaCertificate(
@@ -191,52 +198,55 @@ def _one_round(
     seed: int | None,
     overflow: str,
     method_id: str,
-) -> tuple[dict[int, int], QuotaCertificate, tuple[TieEvent, ...]]:
-    names = list(parties)
+) -> tuple[list[int], QuotaCertificate, tuple[TieEvent, ...]]:
+    """Seats of the parties ``free`` (in that order), the certificate and the ties."""
     every = len(free) == len(votes)
-    total = sum(votes) if every else sum(votes[i] for i in free)
-    by_name = dict(zip(parties, votes, strict=True)) if every else {parties[i]: votes[i] for i in free}
+    v = votes if every else [votes[i] for i in free]
+    names: Sequence[str] = parties if every else [parties[i] for i in free]
+    n = len(v)
+    total = sum(v)
+
+    def by_name() -> dict[str, int]:
+        return dict(zip(names, v, strict=True))
+
     if house == 0 or total == 0:
-        q = Fraction(0)
-        cert = QuotaCertificate(q, {parties[i]: 0 for i in free}, {}, (), ())
-        return dict.fromkeys(free, 0), cert, ()
+        cert = QuotaCertificate(Fraction(0), dict.fromkeys(names, 0), {}, (), ())
+        return [0] * n, cert, ()
     q = quota(total, house)
     p, r = q.numerator, q.denominator
     # whole quotas and remainders (the remainder is rem / p of a quota)
-    if every and len(votes) >= _NUMPY_FROM and max(votes) * r < 2**62 and p < 2**62:
+    part: np.ndarray | None = None
+    if n >= _NUMPY_FROM and max(v) * r < 2**62 and p < 2**62:
         # int64 cannot overflow below 2**62: the same integers, computed for all parties at once
-        whole, part = np.divmod(np.array(votes, dtype=np.int64) * r, p)
-        floor_list, rem_list = whole.tolist(), part.tolist()
+        whole, part = np.divmod(np.array(v, dtype=np.int64) * r, p)
+        floor_list, rem = whole.tolist(), part.tolist()
     else:
-        parts = [divmod(v * r, p) for v in votes] if every else [divmod(votes[i] * r, p) for i in free]
-        floor_list = [f for f, _ in parts]
-        rem_list = [x for _, x in parts]
-    floors = dict(zip(free, floor_list, strict=True))
-    if every:
-        rem = rem_list
-    else:
-        rem = [0] * len(parties)
-        for i, x in zip(free, rem_list, strict=True):
-            rem[i] = x
-    s = dict(floors)
+        pairs = [divmod(x * r, p) for x in v]
+        floor_list = [f for f, _ in pairs]
+        rem = [x for _, x in pairs]
+    s = list(floor_list)
     given = sum(floor_list)
     events: list[TieEvent] = []
     winners: list[str] = []
     removed: list[str] = []
     if given <= house:
         left = house - given
-        ranking = sorted(free, key=rem.__getitem__, reverse=True)  # stable: equal keys keep order
+        ranking: list[int] = (  # stable: equal remainders keep input order
+            np.argsort(-part, kind="stable").tolist()
+            if part is not None and left
+            else sorted(range(n), key=rem.__getitem__, reverse=True)
+        )
         while left > 0:
-            take = min(left, len(ranking))
+            take = min(left, n)
             chosen, event = _pick(
                 ranking, rem, take, names=names, votes=by_name, policy=policy, seed=seed,
                 first_seat=house - left + 1, what="remainders", parties=parties,
             )
             if event is not None:
                 events.append(event)
-            for i in chosen:
-                s[i] += 1
-                winners.append(parties[i])
+            for k in chosen:
+                s[k] += 1
+            winners += [names[k] for k in chosen]
             left -= take
     else:
         if overflow == "error":
@@ -246,7 +256,7 @@ def _one_round(
             )
         surplus = given - house
         while surplus > 0:
-            holders = sorted((i for i in free if s[i] > 0), key=lambda i: rem[i])
+            holders = sorted((k for k in range(n) if s[k] > 0), key=rem.__getitem__)
             take = min(surplus, len(holders))
             chosen, event = _pick(
                 holders, [-x for x in rem], take, names=names, votes=by_name, policy=policy,
@@ -255,15 +265,14 @@ def _one_round(
             )
             if event is not None:
                 events.append(event)
-            for i in chosen:
-                s[i] -= 1
-                removed.append(parties[i])
+            for k in chosen:
+                s[k] -= 1
+                removed.append(names[k])
             surplus -= take
-    free_names = parties if every else [parties[i] for i in free]
     cert = QuotaCertificate(
         q,
-        dict(zip(free_names, floor_list, strict=True)),
-        RemainderMap(dict(zip(free_names, rem_list, strict=True)), p),
+        dict(zip(names, floor_list, strict=True)),
+        RemainderMap(dict(zip(names, rem, strict=True)), p),
         tuple(winners),
         tuple(removed),
     )
