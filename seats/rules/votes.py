@@ -8,8 +8,9 @@ each party is its own alliance. Errors name the row's line and the bad value.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -124,12 +125,17 @@ def prepare_votes(rs: RuleSet, frame: pl.DataFrame, label: str = "DataFrame") ->
     return VoteData(_summed(frame), options)
 
 
+def _same(name: Any) -> Any:
+    return name
+
+
 def _summed(frame: pl.DataFrame) -> dict[str, dict[str, dict[str, int]]]:
     """Votes per tier, district and option, cards summed, each in order of first appearance.
 
     One group per (tier, district) is built in polars and turned into a dict
     in one ``dict(zip(...))``; only a district where an option has several
-    rows (cards) sums them in Python. Memory stays proportional to the table.
+    rows (cards) sums them in Python. Option names are shared, not one string
+    per row, so memory stays proportional to the table and small.
 
     >>> import polars as pl
     >>> frame = pl.DataFrame({"tier": ["t"] * 3, "district": ["D"] * 3, "option": ["A", "B", "A"],
@@ -137,18 +143,26 @@ def _summed(frame: pl.DataFrame) -> dict[str, dict[str, dict[str, int]]]:
     >>> _summed(frame)
     {'t': {'D': {'A': 4, 'B': 2}}}
     """
+    # each option as a small code into one list of its names: every district's dict then shares the
+    # same name objects instead of a fresh string per row (a million rows, a few hundred names)
+    lookup: Callable[[Any], Any] = _same  # names that are not text (a frame built by hand) stay as they are
+    code = pl.col("option")
+    if frame.schema["option"] == pl.String:
+        names = frame["option"].unique(maintain_order=True)
+        listed: list[Any] = names.to_list()
+        code, lookup = code.cast(pl.Enum(names)).to_physical(), listed.__getitem__
     groups = frame.group_by(["tier", "district"], maintain_order=True).agg(
-        pl.col("option"),
-        pl.col("votes").fill_null(0),
+        code.alias("_code"),
+        pl.col("votes").fill_null(0).cast(pl.Int64),
         (pl.col("option").n_unique() < pl.len()).alias("cards"),
     )
     votes: dict[str, dict[str, dict[str, int]]] = {}
-    for tier_id, district, names, counts, cards in groups.iter_rows():
+    for tier_id, district, codes, counts, cards in groups.iter_rows():
         if cards:
             summed: dict[str, int] = {}
-            for name, count in zip(names, counts, strict=True):
-                summed[name] = summed.get(name, 0) + int(count)
+            for name, count in zip(map(lookup, codes), counts, strict=True):
+                summed[name] = summed.get(name, 0) + count
         else:
-            summed = dict(zip(names, map(int, counts), strict=True))
+            summed = dict(zip(map(lookup, codes), counts, strict=True))
         votes.setdefault(tier_id, {})[district] = summed
     return votes

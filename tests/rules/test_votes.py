@@ -212,3 +212,23 @@ def test_the_first_option_with_two_parties_is_named(toy: RuleSet, tmp_path: Path
     extra = ["state-list,S2,R,R2,Other,Right,5", "state-list,S2,L,L2,Else,Left,5"]
     fails(toy, csv(tmp_path, [*ROWS, *extra]), VoteTableError,
           r"votes\.csv, line 21: option 'L' belongs to party 'Else' here but 'P' on line 2")
+
+
+def test_every_district_shares_one_string_per_option_name(toy: RuleSet) -> None:
+    frame = pl.read_csv(TOY / "votes.csv")
+    data = prepare_votes(toy, frame)
+    seen: dict[str, int] = {}
+    for districts in data.votes.values():
+        for votes in districts.values():
+            for name in votes:
+                assert id(name) == seen.setdefault(name, id(name)), name
+    assert len(seen) == frame["option"].n_unique()
+
+
+def test_names_that_are_not_text_are_kept_as_they_are() -> None:
+    from seats.rules.votes import _summed
+
+    frame = pl.DataFrame({"tier": ["t"] * 3, "district": ["D", "E", "D"], "option": [3, 1, 3],
+                          "votes": [1, 2, 5]})
+    got: object = _summed(frame)  # typed for text names; a frame built by hand may hold numbers
+    assert got == {"t": {"D": {3: 6}, "E": {1: 2}}}
