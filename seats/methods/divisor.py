@@ -121,7 +121,7 @@ def _linear_fast(
     if total.bit_length() > _FLOAT_BITS or house.bit_length() > _FLOAT_BITS:
         return None  # floats could overflow: the general engine scales them
     if m >= _NUMPY_FROM and house < 2**52:
-        found = _propose_numpy(step, off, scale, v, house)
+        found = _propose_numpy(step, off, scale, v, house, total)
     else:
         found = _propose_python(step, off, scale, v, house, total)
     if found is None:
@@ -236,7 +236,9 @@ def _next_c(c: float, got: int, previous: tuple[float, int] | None, house: int, 
     return c + (house - got) * (c - c0) / (got - got0)
 
 
-def _propose_numpy(step: int, off: int, scale: int, v: Sequence[int], house: int) -> _Proposal | None:
+def _propose_numpy(
+    step: int, off: int, scale: int, v: Sequence[int], house: int, exact_total: int | None = None
+) -> _Proposal | None:
     """The same proposal with numpy, for many parties, on inverse quotients.
 
     Party ``i`` competes with ``w_i = (s_i + a) / v_i`` for its next seat and gave its
@@ -253,7 +255,7 @@ def _propose_numpy(step: int, off: int, scale: int, v: Sequence[int], house: int
     va = np.array(v, dtype=np.float64)
     a = off / step
     beta = 1.0 - a
-    total = float(np.add.reduce(va))
+    total = float(np.add.reduce(va)) if exact_total is None else float(exact_total)
     c = (house - m * (beta - 0.5)) / total
     previous: tuple[float, int] | None = None
     for _ in range(6):  # steps on the divisor while far off

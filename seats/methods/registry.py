@@ -59,8 +59,8 @@ class MethodSpec:
     def __call__(
         self, parties: tuple[str, ...], votes: tuple[int, ...], house: int, **options: Any
     ) -> Allocation:
-        unknown = sorted(set(options) - self.options())
-        if unknown:
+        if options.keys() - self.options():
+            unknown = sorted(options.keys() - self.options())
             raise UnknownMethodError(
                 f"method {self.id!r} does not take option {unknown[0]!r}; "
                 f"it takes {', '.join(sorted(self.options()))}"
