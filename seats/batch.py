@@ -185,7 +185,8 @@ def _linear_rows(
     inverse quotients ``w = (s + a) / v`` (next seat) and ``u = (s + a - 1) / v``
     (last seat): the smallest ``w`` must exceed the largest ``u`` by a margin that
     float error cannot close. A block is held transposed (parties x rows), so that
-    the reductions over a row's parties run along memory.
+    the reductions over a row's parties run along memory. ``v`` must be 0 wherever
+    ``ok`` is false (as :func:`allocate` passes it).
     """
     rows, m = v.shape
     seats = np.zeros((rows, m), dtype=np.int64)
@@ -203,10 +204,7 @@ def _linear_rows(
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for lo in range(0, rows, _CHUNK):
             hi = min(rows, lo + _CHUNK)
-            if every:
-                vf = np.ascontiguousarray(v[lo:hi].T, dtype=np.float64)
-            else:
-                vf = np.ascontiguousarray(np.where(ok[lo:hi], v[lo:hi], 0).T, dtype=np.float64)
+            vf = np.ascontiguousarray(v[lo:hi].T, dtype=np.float64)  # 0 wherever ok is false
             total = np.add.reduce(vf, axis=0)
             c = (house - m * (beta - 0.5)) / total
             x = vf * c
@@ -421,7 +419,9 @@ def allocate(
     solver = _SOLVERS.get(spec.family)
     vectorisable = solver is not None and not options and spec.id != "custom" and rows > 0
     if vectorisable and solver is not None:
-        out, certified = solver(spec, v, ok, house)
+        # every solver masks by ok; with a threshold, zeroing the parties below it first lets
+        # the linear divisor path read the votes as they are
+        out, certified = solver(spec, v if thr is None else np.where(ok, v, 0), ok, house)
     else:
         out, certified = np.zeros_like(v), np.zeros(rows, dtype=bool)
     tie_rows: list[int] = []
