@@ -252,7 +252,10 @@ def _propose_numpy(
     to the general engine.
     """
     m = len(v)
-    va = np.array(v, dtype=np.float64)
+    if exact_total is not None and exact_total < 2**63:  # ints convert faster than to floats
+        va = np.array(v, dtype=np.int64).astype(np.float64)
+    else:
+        va = np.array(v, dtype=np.float64)
     a = off / step
     beta = 1.0 - a
     total = float(np.add.reduce(va)) if exact_total is None else float(exact_total)
