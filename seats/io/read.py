@@ -225,7 +225,7 @@ def _text_column(raw: RawTable, cells: list[object] | pl.Series, name: str) -> p
         if cells.dtype.is_nested() or cells.dtype == pl.Object:
             raise VoteTableError(f"{raw.label}, column {name!r}: holds {cells.dtype} values; expected text")
         series = cells.cast(pl.Utf8)
-        if series.str.contains(r"^\s|\s$").any():  # strip (a copy) only a padded column: most are not
+        if not raw.stripped and series.str.contains(r"^\s|\s$").any():  # strip (a copy) only if padded
             series = series.str.strip_chars()
         empty = series == ""
         return (series.set(empty, None) if empty.any() else series).rename(name)

@@ -39,6 +39,8 @@ class RawTable:
     columns: list[Cells]
     numbers: Sequence[int] = field(default_factory=list)
     header_line: int = 1
+    #: Every text cell is already stripped (as ``str.strip()`` does): no column needs checking again.
+    stripped: bool = False
 
     def where(self, i: int) -> str:
         """``"votes.csv, line 7"`` for row ``i`` (0-based)."""
@@ -233,7 +235,8 @@ def _plain_delimited(text: str, label: str, delimiter: str) -> RawTable | None:
     if frame.height != ends.size - 1 or frame.select(pl.all_horizontal(pl.all() == "").any()).item():
         return None  # a line of bare delimiters: the general path skips it
     numbers = range(2, frame.height + 2)  # a range: no million-element list for a million rows
-    return RawTable(label, "line", header, [frame.to_series(j) for j in range(width)], numbers, 1)
+    columns: list[Cells] = [frame.to_series(j) for j in range(width)]
+    return RawTable(label, "line", header, columns, numbers, 1, stripped=True)
 
 
 def _scalar(value: object) -> bool:

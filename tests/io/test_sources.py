@@ -120,3 +120,12 @@ def test_reading_holds_few_copies_of_a_large_file(tmp_path: Path) -> None:
     # the text, its UTF-8 bytes for polars and the line ends, little else (it was ~5.7x the file, with
     # a boolean mask as long as the file and an int64 position per delimiter)
     assert peak < 3 * size, (peak, size)
+
+
+def test_only_the_fast_path_says_its_cells_are_stripped() -> None:
+    text = "tier,district,option,votes\n list ,N,A,5\nlist,N,B,3\n"
+    fast = sources._plain_delimited(text, "v.csv", ",")
+    assert fast is not None and fast.stripped
+    assert isinstance(fast.columns[0], pl.Series) and fast.columns[0].to_list() == ["list", "list"]
+    general = sources.from_delimited(text.replace("\n", "\r"), "v.csv")  # CR endings: the csv path
+    assert not general.stripped and general.columns[0] == ["list", "list"]
