@@ -16,7 +16,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from types import MappingProxyType
@@ -207,20 +207,41 @@ class RemainderMap(Mapping[str, Fraction]):
     (Fraction(1, 3), True)
     """
 
-    __slots__ = ("_den", "_num")
+    __slots__ = ("_den", "_names", "_num", "_values")
 
     def __init__(self, numerators: Mapping[str, int], denominator: int) -> None:
-        self._num = numerators
+        self._num: Mapping[str, int] | None = numerators
         self._den = denominator
+        self._names: Sequence[str] = ()
+        self._values: Any = ()  # a sequence or numpy array of ints
+
+    @classmethod
+    def of(cls, names: Sequence[str], numerators: Any, denominator: int) -> RemainderMap:
+        """The map ``names[k] -> numerators[k] / denominator``; the party -> numerator dict is
+        built only when a remainder is read (``numerators`` may be a numpy integer array).
+
+        >>> RemainderMap.of(("A", "B"), [2, 3], 6)["B"]
+        Fraction(1, 2)
+        """
+        made = cls({}, denominator)
+        made._num = None
+        made._names = names
+        made._values = numerators
+        return made
+
+    def _numerators(self) -> Mapping[str, int]:
+        if self._num is None:
+            self._num = {p: int(x) for p, x in zip(self._names, self._values, strict=True)}
+        return self._num
 
     def __getitem__(self, party: str) -> Fraction:
-        return Fraction(self._num[party], self._den)
+        return Fraction(self._numerators()[party], self._den)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._num)
+        return iter(self._names) if self._num is None else iter(self._num)
 
     def __len__(self) -> int:
-        return len(self._num)
+        return len(self._names) if self._num is None else len(self._num)
 
     def __repr__(self) -> str:
         return repr(dict(self))

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
@@ -66,7 +67,7 @@ def IMPERIALI_QUOTA(total: int, house: int) -> Fraction:
 
 def _pick(
     order: list[int],
-    key: list[int],
+    key: Any,
     count: int,
     *,
     names: Sequence[str],
@@ -216,10 +217,11 @@ def _one_round(
     p, r = q.numerator, q.denominator
     # whole quotas and remainders (the remainder is rem / p of a quota)
     part: np.ndarray | None = None
+    rem: Any  # list[int], or the numpy array of them
     if n >= _NUMPY_FROM and max(v) * r < 2**62 and p < 2**62:
         # int64 cannot overflow below 2**62: the same integers, computed for all parties at once
         whole, part = np.divmod(np.array(v, dtype=np.int64) * r, p)
-        floor_list, rem = whole.tolist(), part.tolist()
+        floor_list, rem = whole.tolist(), part  # remainders: only a few are read, as numpy ints
     else:
         pairs = [divmod(x * r, p) for x in v]
         floor_list = [f for f, _ in pairs]
@@ -259,7 +261,7 @@ def _one_round(
             holders = sorted((k for k in range(n) if s[k] > 0), key=rem.__getitem__)
             take = min(surplus, len(holders))
             chosen, event = _pick(
-                holders, [-x for x in rem], take, names=names, votes=by_name, policy=policy,
+                holders, [-int(x) for x in rem], take, names=names, votes=by_name, policy=policy,
                 seed=seed, first_seat=house - take + 1, what="smallest remainders (seat taken back)",
                 parties=parties,
             )
@@ -272,7 +274,7 @@ def _one_round(
     cert = QuotaCertificate(
         q,
         dict(zip(names, floor_list, strict=True)),
-        RemainderMap(dict(zip(names, rem, strict=True)), p),
+        RemainderMap.of(names, rem, p),
         tuple(winners),
         tuple(removed),
     )
