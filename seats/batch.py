@@ -189,11 +189,10 @@ def _linear_rows(
     ``ok`` is false (as :func:`allocate` passes it).
     """
     rows, m = v.shape
-    seats = np.zeros((rows, m), dtype=np.int64)
-    certified = np.zeros(rows, dtype=bool)
     if house == 0:
-        certified[:] = True
-        return seats, certified
+        return np.zeros((rows, m), dtype=np.int64), np.ones(rows, dtype=bool)
+    seats = np.empty((rows, m), dtype=np.int64)  # every block is written whole below
+    certified = np.empty(rows, dtype=bool)
     step, off = sp.step, sp.offset
     a = off / step
     beta = 1.0 - a
