@@ -74,11 +74,18 @@ class TieEvent:
 
         >>> TieEvent((8,), ("A", "D"), ("A",), "order", "A 100000/7 = D 20000/1.4").describe()
         'seat 8: tie between A, D (A 100000/7 = D 20000/1.4); settled by order: A'
+
+        A tie that is not about numbered seats (e.g. between two feasible
+        biproportional apportionments) names no seat:
+
+        >>> TieEvent((), ("N/A", "S/B"), ("N/A",), "order", "a cycle of ties").describe()
+        'tie between N/A, S/B (a cycle of ties); settled by order: N/A'
         """
         where = f"district {self.district}, " if self.district else ""
         which = ", ".join(str(s) for s in self.seats)
         label = "seat" if len(self.seats) == 1 else "seats"
-        text = f"{where}{label} {which}: tie between {', '.join(self.tied)} ({self.detail})"
+        head = f"{where}{label} {which}: " if self.seats else where
+        text = f"{head}tie between {', '.join(self.tied)} ({self.detail})"
         if self.policy == "error":
             return text
         return f"{text}; settled by {self.policy}: {', '.join(self.winners)}"
