@@ -69,4 +69,5 @@ def test_python_examples_run(doc: Path, scratch: Path) -> None:
 def test_console_examples_run(doc: str, line: str, scratch: Path) -> None:
     result = CliRunner().invoke(main, shlex.split(line)[1:], catch_exceptions=False)
     assert result.exit_code == 0, f"{doc}: `{line}` exited {result.exit_code}: {result.output}"
-    assert result.output.strip() or any(p.name != "fixtures" for p in scratch.iterdir()), f"{doc}: `{line}` printed and wrote nothing"
+    wrote = any(p.name != "fixtures" for p in scratch.iterdir())
+    assert result.output.strip() or wrote, f"{doc}: `{line}` printed and wrote nothing"
