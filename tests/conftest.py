@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+TOY_ASSEMBLY = Path(__file__).resolve().parent / "data" / "toy-assembly"
 VECTORS = FIXTURES / "vectors" / "known_answers.json"
 
 # No per-example deadline: the exact engines are fast, but a cold first call (imports, polars)
@@ -31,3 +32,11 @@ def load_vectors() -> list[dict[str, Any]]:
 @pytest.fixture(scope="session")
 def vectors() -> list[dict[str, Any]]:
     return load_vectors()
+
+
+@pytest.fixture()
+def toy_assembly(tmp_path: Path) -> Path:
+    """A copy of the 9-seat toy assembly (ruleset.toml, votes.csv) in a scratch folder; returns the folder."""
+    for name in ("ruleset.toml", "votes.csv"):
+        (tmp_path / name).write_bytes((TOY_ASSEMBLY / name).read_bytes())
+    return tmp_path

@@ -284,50 +284,10 @@ def test_results_are_values() -> None:
 
 # ------------------------------------------------------------------ whole elections
 
-TOY = """
-id = "toy"
-name = "Toy"
-total_seats = 9
-
-[[tier]]
-id = "nominal"
-kind = "nominal"
-method = "block"
-districts = [{id = "c1", seats = 2, parent = "S1"}, {id = "c2", seats = 1, parent = "S2"}]
-
-[[tier]]
-id = "list"
-kind = "list"
-method = "dhondt"
-districts = [{id = "S1", seats = 3}, {id = "S2", seats = 2}]
-
-[[tier]]
-id = "reserved"
-kind = "reserved"
-method = "plurality"
-districts = [{id = "R", seats = 1}]
-results = [{district = "R", option = "ind", party = "IND", alliance = "IND"}]
-"""
-
-TOY_VOTES = """tier,district,option,party,alliance,votes
-nominal,c1,x1,P,PA,500
-nominal,c1,x2,P,PA,450
-nominal,c1,y1,Q,QA,470
-nominal,c2,x3,P,PA,300
-nominal,c2,y3,Q,QA,310
-list,S1,P-list,P,PA,900
-list,S1,Q-list,Q,QA,700
-list,S1,R-list,R,RA,150
-list,S2,P-list,P,PA,400
-list,S2,Q-list,Q,QA,390
-"""
-
 
 @pytest.fixture
-def toy(tmp_path: Path) -> tuple[seats.RuleSet, Path]:
-    (tmp_path / "ruleset.toml").write_text(TOY, encoding="utf-8")
-    (tmp_path / "votes.csv").write_text(TOY_VOTES, encoding="utf-8")
-    return seats.load_ruleset(tmp_path / "ruleset.toml"), tmp_path / "votes.csv"
+def toy(toy_assembly: Path) -> tuple[seats.RuleSet, Path]:
+    return seats.load_ruleset(toy_assembly / "ruleset.toml"), toy_assembly / "votes.csv"
 
 
 def test_whole_election(toy: tuple[seats.RuleSet, Path]) -> None:

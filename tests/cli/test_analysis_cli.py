@@ -16,53 +16,13 @@ from seats.cli import main
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "ve-2020-an" / "votes.csv"
 
-TOY = """
-id = "toy"
-name = "Toy assembly"
-total_seats = 9
-
-[[tier]]
-id = "nominal"
-kind = "nominal"
-method = "block"
-districts = [{id = "c1", seats = 2, parent = "S1"}, {id = "c2", seats = 1, parent = "S2"}]
-
-[[tier]]
-id = "list"
-kind = "list"
-method = "dhondt"
-districts = [{id = "S1", seats = 3}, {id = "S2", seats = 2}]
-
-[[tier]]
-id = "reserved"
-kind = "reserved"
-method = "plurality"
-districts = [{id = "R", seats = 1}]
-results = [{district = "R", option = "ind", party = "IND", alliance = "IND"}]
-"""
-
-VOTES = """tier,district,option,party,alliance,votes
-nominal,c1,x1,P,PA,500
-nominal,c1,x2,P,PA,450
-nominal,c1,y1,Q,QA,470
-nominal,c2,x3,P,PA,300
-nominal,c2,y3,Q,QA,310
-list,S1,P-list,P,PA,900
-list,S1,Q-list,Q,QA,700
-list,S1,R-list,R,RA,150
-list,S2,P-list,P,PA,400
-list,S2,Q-list,Q,QA,390
-"""
-
 PARTY_VOTES = "party,votes\nA,100000\nB,80000\nC,30000\nD,20000\n"
 
 
 @pytest.fixture
-def toy(tmp_path: Path) -> Path:
-    (tmp_path / "ruleset.toml").write_text(TOY, encoding="utf-8")
-    (tmp_path / "votes.csv").write_text(VOTES, encoding="utf-8")
-    (tmp_path / "parties.csv").write_text(PARTY_VOTES, encoding="utf-8")
-    return tmp_path
+def toy(toy_assembly: Path) -> Path:
+    (toy_assembly / "parties.csv").write_text(PARTY_VOTES, encoding="utf-8")
+    return toy_assembly
 
 
 def run(*args: str) -> tuple[int, str, str]:
