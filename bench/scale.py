@@ -13,6 +13,8 @@ committed) and a fresh interpreter measures, in order:
 * ``validate``: :func:`seats.rules.votes.prepare_votes` (tiers, districts,
   parties, cards summed);
 * ``allocate``: :meth:`RuleSet.allocate` from the file, end to end;
+* the result's tables: ``to_polars()``, ``by("alliance")``, ``by("district")``
+  and ``to_dict()``
   (each the fastest of ``REPEATS`` fresh processes: the machine is shared)
 * peak resident memory of that process, and of a fresh one that only
   allocates (``VmHWM`` from ``/proc/self/status``, which counts polars' native
@@ -54,6 +56,7 @@ STATES = [f"VE-{c}" for c in "ABCDEFGHIJKLMNOPRSTUVWXYZ" if c != "Q"][:24]
 STATE_SEATS = 4
 NATIONAL_SEATS = 48
 REPEATS = 2  # timed runs per size; the table shows the fastest
+TABLES = ("to_polars", "by_alliance", "by_district", "to_dict")  # result tables timed after allocating
 
 
 def build(rows: int, folder: Path) -> Path:
@@ -154,6 +157,10 @@ del frame; gc.collect()
 t = time.perf_counter(); result = rs.allocate(votes); out["allocate"] = time.perf_counter() - t
 assert result.total == rs.total_seats, result.total
 out["seats"] = result.total
+# the tables users get back from the result (each built from the district results, every row)
+for key, make in (("to_polars", result.to_polars), ("by_alliance", lambda: result.by("alliance")),
+                  ("by_district", lambda: result.by("district")), ("to_dict", result.to_dict)):
+    t = time.perf_counter(); make(); out[key] = time.perf_counter() - t
 out["peak_rss"] = peak_rss()
 print(json.dumps(out))
 """
@@ -177,7 +184,7 @@ def measure(rows: int) -> dict[str, float]:
             )
             runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
         got.update(runs[0])
-        for key in ("read", "validate", "allocate"):  # the least disturbed run of a shared machine
+        for key in ("read", "validate", "allocate", *TABLES):  # the least disturbed run of a shared machine
             got[key] = min(r[key] for r in runs[:REPEATS])
         # within one run (the best), never below zero: minima taken from different runs need not subtract
         got["rest"] = max(0.0, min(r["allocate"] - r["read"] - r["validate"] for r in runs[:REPEATS]))
@@ -205,8 +212,8 @@ def section(results: list[dict[str, float]], took: float) -> str:
         "",
         "| rows | parishes | CSV MB | read s | validate s | allocate end to end s | of which allocating s "
         "| peak RSS MB | RSS growth MB | allocate alone: RSS growth MB | bytes/row "
-        "| Python peak MB (tracemalloc) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| Python peak MB (tracemalloc) | to_polars s | by(alliance) s | by(district) s | to_dict s |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         growth = (r["peak_rss"] - r["base_rss"]) * 1024
@@ -216,7 +223,7 @@ def section(results: list[dict[str, float]], took: float) -> str:
             f"{r['validate']:.2f} | {r['allocate']:.2f} | {rest:.2f} | "
             f"{mb(r['peak_rss'])} | {growth / 2**20:,.0f} | "
             f"{mb(r['alloc_rss'])} | {r['alloc_rss'] * 1024 / r['rows']:,.0f} | "
-            f"{r['py_peak'] / 2**20:,.0f} |"
+            f"{r['py_peak'] / 2**20:,.0f} | " + " | ".join(f"{r[k]:.2f}" for k in TABLES) + " |"
         )
     lines += [
         "",
@@ -229,7 +236,10 @@ def section(results: list[dict[str, float]], took: float) -> str:
         "RSS is the process's "
         "peak resident set (`VmHWM` of `/proc/self/status`, including polars' native buffers; not "
         "`getrusage` maxrss, which on Linux a child inherits from the parent that generated the table); "
-        "growth is over the interpreter after imports and loading the rule set.",
+        "growth is over the interpreter after imports and loading the rule set. The last four columns "
+        "time the tables built from the allocated result (in the timed process, after allocating): "
+        "`result.to_polars()` (the long table, one row per option and district), `result.by(\"alliance\")`, "
+        "`result.by(\"district\")` and `result.to_dict()`.",
         END,
     ]
     return "\n".join(lines)
