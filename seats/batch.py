@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from seats.errors import InvalidVotesError, TieError
+from seats.errors import InvalidSeatsError, InvalidVotesError, TieError
 from seats.methods._input import as_fraction, check_house
 from seats.methods.divisor import _general as exact_divisor  # the engine behind the fast path
 from seats.methods.registry import MethodSpec, resolve
@@ -76,7 +76,9 @@ def _as_matrix(votes: Any) -> IntArray:
         bad = ~np.isfinite(arr) | (arr != np.floor(arr))
         if bad.any():
             r, c = np.argwhere(bad)[0]
-            raise InvalidVotesError(f"votes must be whole numbers; row {r}, column {c} is {arr[r, c]!r}")
+            raise InvalidVotesError(
+                f"votes must be whole numbers; row {r}, column {c} is {arr[r, c].item()!r}"
+            )
     elif arr.dtype.kind not in "iu":
         raise InvalidVotesError(f"votes must be an integer array, got dtype {arr.dtype}")
     if arr.size and arr.min() < 0:
@@ -102,21 +104,29 @@ def _eligible(v: IntArray, threshold: Fraction | None) -> npt.NDArray[np.bool_]:
     return ok
 
 
-def _divisor_rows(spec: MethodSpec, v: IntArray, ok: BoolArray, house: int) -> tuple[IntArray, BoolArray]:
-    """Float solution of every row and the rows it certifies."""
+def _divisor_rows(
+    spec: MethodSpec, v: IntArray, ok: BoolArray, house: int, prior: IntArray | None = None
+) -> tuple[IntArray, BoolArray]:
+    """Float solution of every row and the rows it certifies.
+
+    ``prior`` (rows x parties, the seats each party already holds) starts each
+    party's signposts after those seats.
+    """
     sp = spec.signpost
     assert sp is not None
     if isinstance(sp, LinearSignpost) and _linear_vectorised(sp):
-        return _linear_rows(sp, v, ok, house)
+        return _linear_rows(sp, v, ok, house, prior)
     vf = np.where(ok, v, 0).astype(np.float64)
     rows, _ = v.shape
+    p = np.zeros(v.shape, dtype=np.int64) if prior is None else prior
     total = vf.sum(axis=1)
-    divisor = np.where(total > 0, total / max(house, 1), 1.0)
+    held = np.where(ok, p, 0).sum(axis=1)
+    divisor = np.where(total > 0, total / np.maximum(house + held, 1), 1.0)
     best = np.zeros(v.shape, dtype=np.int64)
     best_gap = np.full(rows, np.inf)
     for _ in range(12):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            counts = np.where(ok, sp.estimate(vf / divisor[:, None]), 0.0)
+            counts = np.where(ok, np.maximum(sp.estimate(vf / divisor[:, None]) - p, 0.0), 0.0)
         got = counts.sum(axis=1)
         gap = np.abs(got - house)
         better = gap < best_gap
@@ -129,11 +139,12 @@ def _divisor_rows(spec: MethodSpec, v: IntArray, ok: BoolArray, house: int) -> t
     inf = np.inf
     # Rows the float path cannot settle go to the exact engine: a row with seats to give
     # and no party to take them (the engine raises, naming the row), and, when d(0) = 0,
-    # a house smaller than the parties with votes (every first quotient is infinite: a tie).
+    # a house smaller than the parties with votes and no prior seat (every first quotient
+    # is infinite: a tie).
     contenders = ok.sum(axis=1)
     hopeless = (contenders == 0) & (house > 0)
     if sp.b(0) == 0:
-        hopeless |= contenders > house
+        hopeless |= (ok & (p == 0)).sum(axis=1) > house
     # bring every row's total to the house size, one seat per row per pass
     for _ in range(4 * v.shape[1] + 8):
         diff = s.sum(axis=1) - house
@@ -142,13 +153,14 @@ def _divisor_rows(spec: MethodSpec, v: IntArray, ok: BoolArray, house: int) -> t
         if not short.size and not over.size:
             break
         if short.size:
-            q = np.where(ok[short], sp.quotients(vf[short], s[short]), -inf)
+            q = np.where(ok[short], sp.quotients(vf[short], s[short] + p[short]), -inf)
             s[short, q.argmax(axis=1)] += 1
         if over.size:
-            q = np.where(ok[over] & (s[over] > 0), sp.quotients(vf[over], np.maximum(s[over] - 1, 0)), inf)
+            held_over = np.maximum(s[over] + p[over] - 1, 0)
+            q = np.where(ok[over] & (s[over] > 0), sp.quotients(vf[over], held_over), inf)
             s[over, q.argmin(axis=1)] -= 1
-    nxt = np.where(ok, sp.quotients(vf, s), -inf)
-    last = np.where(ok & (s > 0), sp.quotients(vf, np.maximum(s - 1, 0)), inf)
+    nxt = np.where(ok, sp.quotients(vf, s + p), -inf)
+    last = np.where(ok & (s > 0), sp.quotients(vf, np.maximum(s + p - 1, 0)), inf)
     top = nxt.max(axis=1, initial=-inf)
     bottom = last.min(axis=1, initial=inf)
     with np.errstate(invalid="ignore"):
@@ -163,6 +175,8 @@ def _divisor_rows(spec: MethodSpec, v: IntArray, ok: BoolArray, house: int) -> t
 _CHUNK = 8192  # rows per block: a block's arrays stay in cache
 _ABSENT = 1e-300  # stands in for 0 votes: a first quotient no party can lose to, no seat
 
+Houses = int | IntArray  # one house size for every row, or one per row
+
 
 def _linear_vectorised(sp: LinearSignpost) -> bool:
     """Whether :func:`_linear_rows` solves this signpost: linear, ``d(0) > 0``, no special first."""
@@ -170,7 +184,7 @@ def _linear_vectorised(sp: LinearSignpost) -> bool:
 
 
 def _linear_rows(
-    sp: LinearSignpost, v: IntArray, ok: BoolArray, house: int
+    sp: LinearSignpost, v: IntArray, ok: BoolArray, house: Houses, prior: IntArray | None = None
 ) -> tuple[IntArray, BoolArray]:
     """Linear signposts with ``d(0) > 0``: the scalar fast path, a block of rows at a time.
 
@@ -187,45 +201,73 @@ def _linear_rows(
     float error cannot close. A block is held transposed (parties x rows), so that
     the reductions over a row's parties run along memory. ``v`` must be 0 wherever
     ``ok`` is false (as :func:`allocate` passes it).
+
+    ``house`` is one size for every row or one per row; ``prior`` (the seats each
+    party already holds) moves a party's signposts on by that many seats:
+    ``x = c * v + beta - prior``, ``w = (s + prior + a) / v``, seats ``max(0, floor(x))``.
     """
     rows, m = v.shape
-    if house == 0:
+    if isinstance(house, np.ndarray):
+        if not (house > 0).all():  # a row of 0 seats is all zeros, certified, whatever its votes
+            seats = np.zeros((rows, m), dtype=np.int64)
+            certified = np.ones(rows, dtype=bool)
+            live = np.flatnonzero(house > 0)
+            if live.size:
+                sub_prior = None if prior is None else prior[live]
+                seats[live], certified[live] = _linear_rows(sp, v[live], ok[live], house[live], sub_prior)
+            return seats, certified
+    elif house == 0:
         return np.zeros((rows, m), dtype=np.int64), np.ones(rows, dtype=bool)
     seats = np.empty((rows, m), dtype=np.int64)  # every block is written whole below
     certified = np.empty(rows, dtype=bool)
     step, off = sp.step, sp.offset
     a = off / step
     beta = 1.0 - a
-    # |x| <= house + 1 + |beta| on a row whose seats add up to the house; x is two correctly
-    # rounded operations from the exact value, so an error below 2**-51 * (house + 3) of it
-    eps = _TOL * (house + 2.0 + abs(beta))
     every = bool(ok.all())
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for lo in range(0, rows, _CHUNK):
             hi = min(rows, lo + _CHUNK)
+            h: float | FloatArray = house if isinstance(house, int) else house[lo:hi].astype(np.float64)
             vf = np.ascontiguousarray(v[lo:hi].T, dtype=np.float64)  # 0 wherever ok is false
             total = np.add.reduce(vf, axis=0)
-            c = (house - m * (beta - 0.5)) / total
+            # shift: beta, less the prior seats (parties x rows); a_off: a, plus the prior seats
+            shift: float | FloatArray = beta
+            a_off: float | FloatArray = a
+            held = 0.0
+            if prior is not None:
+                pb = np.ascontiguousarray(prior[lo:hi].T, dtype=np.float64)
+                shift = beta - pb
+                a_off = a + pb
+                held = np.add.reduce(np.where(vf > 0, pb, 0.0), axis=0)
+                top_prior = np.maximum.reduce(pb, axis=0)
+            else:
+                top_prior = 0.0
+            # |x| <= house + prior + 1 + |beta| wherever a seat could change; x is two correctly
+            # rounded operations from the exact value, so an error far below eps
+            eps = _TOL * (h + top_prior + 2.0 + abs(beta))
+            c = (h + held - m * (beta - 0.5)) / total
             x = vf * c
-            if beta:
-                x += beta
+            if prior is not None or beta:
+                x += shift
             got = np.add.reduce(np.floor(x, out=x), axis=0)
-            if beta < 0:
+            if prior is not None or beta < 0:
                 got = np.add.reduce(np.maximum(x, 0.0, out=x), axis=0)
             # one Newton step on every row's divisor: the seats' sum is c * total + m * beta
             # less the sum of the fractional parts
-            c = (house + c * total - got) / total
+            c = (h + c * total - got) / total
             np.multiply(vf, c, out=x)
-            if beta:
-                x += beta
+            if prior is not None or beta:
+                x += shift
             s = np.floor(x)
             frac = np.subtract(x, s, out=x)
-            if beta < 0:
+            if prior is not None or beta < 0:
+                # x < 0: no seat, and none for any exact x within eps of it (floor(x) <= -1 < 1)
+                np.putmask(frac, s < 0.0, 0.5)
                 np.maximum(s, 0.0, out=s)
             if not every:  # a party without votes (x = beta, no seat) decides nothing
                 np.putmask(frac, vf == 0.0, 0.5)
             got = np.add.reduce(s, axis=0)
-            good = (got == house) & (np.minimum.reduce(frac, axis=0) > eps)
+            good = (got == h) & (np.minimum.reduce(frac, axis=0) > eps)
             good &= np.maximum.reduce(frac, axis=0) < 1.0 - eps
             block = seats[lo:hi]
             block[...] = s.astype(np.int64).T
@@ -235,7 +277,9 @@ def _linear_rows(
                 vsub = vf.take(rest, axis=1)
                 if not every:
                     np.putmask(vsub, vsub == 0.0, _ABSENT)
-                good[rest] = _correct(sub, vsub, got[rest], a, house)
+                sub_a = a_off if isinstance(a_off, float) else a_off.take(rest, axis=1)
+                sub_h = h if isinstance(h, float | int) else h[rest]
+                good[rest] = _correct(sub, vsub, got[rest], sub_a, sub_h, prior is not None or a > 1)
                 block[rest] = sub.T
             if not every:
                 good &= total > 0  # a row where no party takes part goes to the exact engine
@@ -243,19 +287,34 @@ def _linear_rows(
     return seats, certified
 
 
-def _correct(s: FloatArray, vf: FloatArray, got: FloatArray, a: float, house: int) -> BoolArray:
-    """Bring each column of ``s`` to ``house`` seats, one seat per pass (in place); which are certified."""
+def _cols(x: float | FloatArray, cols: IntArray, axis: int) -> float | FloatArray:
+    """``x`` at the columns ``cols`` (``axis`` 1 of a block, 0 of a per-row vector); a scalar as it is."""
+    return x if isinstance(x, float | int) else x.take(cols, axis=axis)
+
+
+def _correct(
+    s: FloatArray, vf: FloatArray, got: FloatArray, a: float | FloatArray, house: float | FloatArray,
+    mask: bool,
+) -> BoolArray:
+    """Bring each column of ``s`` to ``house`` seats, one seat per pass (in place); which are certified.
+
+    ``a`` is ``offset / step`` (plus each party's prior seats, parties x columns);
+    ``mask``: a party without seats has no last quotient (``u = 0``) even where
+    ``s + a - 1`` is positive.
+    """
     inv = 1.0 / vf
     for side in (1, -1):
         cols = np.flatnonzero(got < house) if side > 0 else np.flatnonzero(got > house)
         if cols.size:
             sub = s.take(cols, axis=1)
-            got[cols] = _shift(sub, inv.take(cols, axis=1), a, house, side, 8)
+            got[cols] = _shift(
+                sub, inv.take(cols, axis=1), _cols(a, cols, 1), _cols(house, cols, 0), side, 8, mask
+            )
             s[:, cols] = sub
     d = s + a
     w_min = np.minimum.reduce(np.multiply(d, inv, out=d), axis=0)
     d = s + (a - 1.0)
-    if a > 1:
+    if mask:
         d *= s > 0
     d *= inv
     u_max = np.maximum.reduce(d, axis=0)
@@ -263,7 +322,10 @@ def _correct(s: FloatArray, vf: FloatArray, got: FloatArray, a: float, house: in
     return certified
 
 
-def _shift(s: FloatArray, inv: FloatArray, a: float, house: int, side: int, passes: int) -> FloatArray:
+def _shift(
+    s: FloatArray, inv: FloatArray, a: float | FloatArray, house: float | FloatArray, side: int,
+    passes: int, mask: bool,
+) -> FloatArray:
     """One seat to (``side`` 1) or from (-1) every column of ``s`` (in place), then again on the
     columns still off, at most ``passes`` times; the columns' new totals.
 
@@ -273,7 +335,7 @@ def _shift(s: FloatArray, inv: FloatArray, a: float, house: int, side: int, pass
     (``take``), so every reduction runs along memory.
     """
     q = s + (a if side > 0 else a - 1.0)
-    if side < 0 and a > 1:
+    if side < 0 and mask:
         q *= s > 0
     q *= inv
     best = np.minimum.reduce(q, axis=0) if side > 0 else np.maximum.reduce(q, axis=0)
@@ -286,27 +348,11 @@ def _shift(s: FloatArray, inv: FloatArray, a: float, house: int, side: int, pass
     still = np.flatnonzero(got < house) if side > 0 else np.flatnonzero(got > house)
     if still.size and passes > 1:
         sub = s.take(still, axis=1)
-        got[still] = _shift(sub, inv.take(still, axis=1), a, house, side, passes - 1)
+        got[still] = _shift(
+            sub, inv.take(still, axis=1), _cols(a, still, 1), _cols(house, still, 0), side, passes - 1, mask
+        )
         s[:, still] = sub
     return got
-
-
-def _floor_seats(vf: FloatArray, c: FloatArray, beta: float) -> FloatArray:
-    x = vf * c
-    if beta:
-        x += beta
-    s = np.floor(x, out=x)
-    if beta < 0:
-        np.maximum(s, 0.0, out=s)
-    return s
-
-
-def _last(s: FloatArray, a: float) -> FloatArray:
-    """``s + a - 1``, and 0 where ``s == 0``: the inverse last quotient times the votes."""
-    d = s + (a - 1.0)
-    if a > 1:
-        d *= s > 0
-    return d
 
 
 def _quota_parts(method: str, total: IntArray, house: int) -> tuple[IntArray, IntArray] | None:
@@ -380,36 +426,136 @@ _SOLVERS: dict[str, _Solver] = {
 }
 
 
+def _as_houses(seats: object, rows: int) -> Houses:
+    """The house size: one int for every row, or a 1-D int array with one per row."""
+    if np.ndim(seats) == 0:  # type: ignore[arg-type]
+        return check_house(seats.item() if isinstance(seats, np.generic) else seats)
+    arr = np.asarray(seats)
+    if arr.ndim != 1 or arr.shape[0] != rows:
+        raise InvalidSeatsError(
+            "seats must be one number or one per election: an array of shape "
+            f"({rows},), got shape {arr.shape}"
+        )
+    if arr.dtype.kind == "f":
+        bad = ~np.isfinite(arr) | (arr != np.floor(arr))
+        if bad.any():
+            r = int(np.flatnonzero(bad)[0])
+            raise InvalidSeatsError(
+                f"the number of seats must be a whole number; row {r} is {arr[r].item()!r}"
+            )
+    elif arr.dtype.kind not in "iu":
+        raise InvalidSeatsError(f"the numbers of seats must be an integer array, got dtype {arr.dtype}")
+    if arr.size and arr.min() < 0:
+        r = int(np.flatnonzero(arr < 0)[0])
+        raise InvalidSeatsError(f"the number of seats must not be negative; row {r} is {arr[r]}")
+    if arr.size and arr.max() >= 2**52:
+        raise InvalidSeatsError("a house of 2**52 seats or more is too large for the batch path")
+    return arr.astype(np.int64)
+
+
+def _as_prior(prior: Any, shape: tuple[int, int], spec: MethodSpec) -> IntArray | None:
+    """Seats already held, ``(elections x parties)`` non-negative ints; ``None`` when all are 0."""
+    if spec.family != "divisor":
+        raise InvalidSeatsError(
+            f"prior seats apply to divisor methods only; {spec.id!r} is a {spec.family} method"
+        )
+    arr = np.asarray(prior)
+    if arr.ndim == 1 and shape[0] == 1:
+        arr = arr[None, :]
+    if arr.shape != shape:
+        raise InvalidSeatsError(f"prior must have the shape of the votes {shape}, got shape {arr.shape}")
+    if arr.dtype.kind == "f":
+        bad = ~np.isfinite(arr) | (arr != np.floor(arr))
+        if bad.any():
+            r, c = np.argwhere(bad)[0]
+            raise InvalidSeatsError(
+                f"prior seats must be whole numbers; row {r}, column {c} is {arr[r, c].item()!r}"
+            )
+    elif arr.dtype.kind not in "iu":
+        raise InvalidSeatsError(f"prior seats must be an integer array, got dtype {arr.dtype}")
+    if arr.size and arr.min() < 0:
+        r, c = np.argwhere(arr < 0)[0]
+        raise InvalidSeatsError(f"prior seats must not be negative; row {r}, column {c} is {arr[r, c]}")
+    if arr.size and arr.max() >= 2**52:
+        raise InvalidSeatsError("prior seats of 2**52 or more are too large for the batch path")
+    if not arr.any():
+        return None
+    return arr.astype(np.int64)
+
+
+def _solve(
+    spec: MethodSpec, solver: _Solver, v: IntArray, ok: BoolArray, house: Houses, prior: IntArray | None
+) -> tuple[IntArray, BoolArray]:
+    """The family's vectorised solver on every row, with one house for all or one per row."""
+    sp = spec.signpost
+    if spec.family == "divisor" and isinstance(sp, LinearSignpost) and _linear_vectorised(sp):
+        return _linear_rows(sp, v, ok, house, prior)
+    if isinstance(house, int):
+        if prior is not None:
+            return _divisor_rows(spec, v, ok, house, prior)
+        return solver(spec, v, ok, house)
+    seats = np.zeros_like(v)
+    certified = np.zeros(v.shape[0], dtype=bool)
+    for h in np.unique(house).tolist():  # one call per distinct house size
+        idx = np.flatnonzero(house == h)
+        if prior is not None:
+            seats[idx], certified[idx] = _divisor_rows(spec, v[idx], ok[idx], int(h), prior[idx])
+        else:
+            seats[idx], certified[idx] = solver(spec, v[idx], ok[idx], int(h))
+    return seats, certified
+
+
 def allocate(
     votes: Any,
-    seats: int,
+    seats: int | npt.ArrayLike,
     *,
     method: str | MethodSpec | Callable[[int], Any] = "dhondt",
     threshold: object = None,
     ties: str = "error",
     seed: int | None = None,
     parties: Sequence[str] | None = None,
+    prior: npt.ArrayLike | None = None,
     **options: Any,
 ) -> BatchAllocation:
     """Apportion every row of ``votes``; same seats as :func:`seats.apportion` row by row.
 
+    Parameters
+    ----------
+    votes:
+        ``(elections x parties)`` whole, non-negative numbers (one row: one election).
+    seats:
+        The house size: one int for every row, or a 1-D int array with one per row (0 allowed).
+    method, threshold, ties, seed:
+        As for :func:`seats.apportion`; with ``ties="lot"`` row ``r`` draws with ``seed + r``.
+    parties:
+        Names of the columns, used in tie reports (default ``p0, p1, ...``).
+    prior:
+        Divisor methods: ``(elections x parties)`` seats each party already holds; its
+        divisors start after them, as ``seats.apportion(..., prior_seats=...)`` does row by row.
+    **options:
+        Other options of the method (seat bounds, ``overflow``, ...), solved row by row.
+
     With ``ties="error"`` (default) a :class:`~seats.errors.TieError` lists every
     row with a deciding tie (its ``rows`` attribute holds them all). Other
-    policies settle each tie as the scalar engine does; with ``"lot"`` row ``r``
-    draws with ``seed + r``. Options the fast path does not vectorise (seat
-    bounds, prior seats, the quota method, custom signposts) are solved row by
-    row by the exact engine.
+    policies settle each tie as the scalar engine does. Options the fast path
+    does not vectorise (seat bounds, the quota method, custom signposts) are
+    solved row by row by the exact engine.
 
+    Examples
+    --------
     >>> import numpy as np
     >>> res = allocate(np.array([[1, 1], [3, 1]]), 1, method="dhondt", ties="order")
     >>> res.seats.tolist(), res.tie_rows.tolist()
     ([[1, 0], [1, 0]], [0])
+    >>> allocate(np.array([[60, 40], [60, 40]]), [5, 0], prior=[[3, 0], [0, 0]]).seats.tolist()
+    [[2, 3], [0, 0]]
     """
     policy = check_policy(ties)
     spec = resolve(method)
-    house = check_house(seats)
     v = _as_matrix(votes)
     rows, width = v.shape
+    house = _as_houses(seats, rows)
+    held = None if prior is None else _as_prior(prior, (rows, width), spec)
     names = tuple(parties) if parties is not None else tuple(f"p{j}" for j in range(width))
     if len(names) != width:
         raise InvalidVotesError(f"{len(names)} party names for {width} columns")
@@ -420,7 +566,7 @@ def allocate(
     if vectorisable and solver is not None:
         # every solver masks by ok; with a threshold, zeroing the parties below it first lets
         # the linear divisor path read the votes as they are
-        out, certified = solver(spec, v if thr is None else np.where(ok, v, 0), ok, house)
+        out, certified = _solve(spec, solver, v if thr is None else np.where(ok, v, 0), ok, house, held)
     else:
         out, certified = np.zeros_like(v), np.zeros(rows, dtype=bool)
     tie_rows: list[int] = []
@@ -433,13 +579,19 @@ def allocate(
     straight = vectorisable and isinstance(sp, LinearSignpost) and _linear_vectorised(sp)
     for r in pending.tolist():
         row_seed = None if seed is None else seed + r
+        row_house = house if isinstance(house, int) else int(house[r])
+        row_prior = None if held is None else {names[j]: int(k) for j, k in enumerate(held[r]) if k}
         try:
             row = tuple(v[r].tolist())
             if straight:
                 assert isinstance(sp, LinearSignpost)
-                alloc = exact_divisor(sp, spec.id, names, row, house, thr, policy=policy, seed=row_seed)
+                alloc = exact_divisor(
+                    sp, spec.id, names, row, row_house, thr,
+                    policy=policy, seed=row_seed, prior_seats=row_prior,
+                )
             else:
-                alloc = spec(names, row, house, threshold=thr, ties=policy, seed=row_seed, **options)
+                extra = dict(options) if row_prior is None else {**options, "prior_seats": row_prior}
+                alloc = spec(names, row, row_house, threshold=thr, ties=policy, seed=row_seed, **extra)
         except TieError as err:
             errors.append((r, err))
             tie_rows.append(r)
@@ -465,11 +617,17 @@ def allocate(
     return BatchAllocation(out, tied, tuple(settled), int(pending.size))
 
 
-def apportion(votes: Any, seats: int, **kwargs: Any) -> IntArray:
+def apportion(votes: Any, seats: int | npt.ArrayLike, **kwargs: Any) -> IntArray:
     """Seats of every row of ``votes`` (see :func:`allocate`), as an int array of the same shape.
 
+    ``seats`` is one house size for every row or a 1-D array with one per row.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> apportion(np.array([[6, 6, 2]]), 10, method="hare").tolist()
     [[4, 4, 2]]
+    >>> apportion(np.array([[70, 50, 20], [70, 50, 20]]), [3, 8], method="sainte-lague").tolist()
+    [[2, 1, 0], [4, 3, 1]]
     """
     return allocate(votes, seats, **kwargs).seats
