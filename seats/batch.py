@@ -5,9 +5,13 @@ election with the same house size and method. Rows are solved with numpy
 floats and then *certified*: a row is accepted only when the smallest winning
 quotient exceeds the largest losing one by far more than float error can
 explain (for largest-remainder and plurality methods, when the cut is strict).
-Every other row — near-ties and exact ties — is solved again by the exact
-scalar engine, so the result is always identical to :func:`seats.apportion`
-row by row, and a tie that decides a seat is never settled silently.
+Every other row — near-ties and exact ties — is solved exactly: for the linear
+divisor methods (D'Hondt, Sainte-Laguë, Danish, Imperiali) all such rows at
+once, by comparing every next quotient with every last one in integers, and
+a tie is settled by the same policy call the scalar engine makes; anything
+else by the exact scalar engine, row by row. The result is always identical
+to :func:`seats.apportion` row by row, and a tie that decides a seat is never
+settled silently.
 
 Examples
 --------
@@ -19,6 +23,7 @@ array([[4, 3, 1, 0],
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -32,7 +37,7 @@ from seats.methods._input import as_fraction, check_house
 from seats.methods.divisor import _general as exact_divisor  # the engine behind the fast path
 from seats.methods.registry import MethodSpec, resolve
 from seats.methods.signposts import LinearSignpost
-from seats.methods.ties import check_policy
+from seats.methods.ties import check_policy, settle
 from seats.results import TieEvent
 
 __all__ = ["BatchAllocation", "allocate", "apportion"]
@@ -57,7 +62,8 @@ class BatchAllocation:
     ties:
         ``(row, TieEvent)`` for every settled tie.
     exact_rows:
-        How many rows were solved by the exact scalar engine (near-ties, ties, bounds).
+        How many rows the float path could not certify and an exact path solved
+        (near-ties, ties, bounds): integer comparisons or the exact scalar engine.
     """
 
     seats: IntArray
@@ -285,6 +291,126 @@ def _linear_rows(
                 good &= total > 0  # a row where no party takes part goes to the exact engine
             certified[lo:hi] = good
     return seats, certified
+
+
+_EXACT_CHUNK = 1024  # rows per block of the exact path: its pairwise arrays are (rows x m x m)
+
+
+@dataclass(slots=True)
+class _Exact:
+    """What the vectorised exact path settled, by position in the rows it was given."""
+
+    done: BoolArray  # rows solved (seats final, ties settled or refused)
+    seats: IntArray  # their seats
+    events: dict[int, TieEvent]  # position -> the tie the policy settled
+    errors: dict[int, TieError]  # position -> the tie the policy refused
+
+
+def _exact_linear(
+    sp: LinearSignpost,
+    v: IntArray,
+    ok: BoolArray,
+    start: IntArray,
+    house: Houses,
+    prior: IntArray | None,
+    names: tuple[str, ...],
+    policy: str,
+    seeds: list[int | None],
+) -> _Exact:
+    """Rows the float path could not certify (ties, near-ties), settled exactly and all at once.
+
+    Floats propose (from ``start``, one seat per row per pass to the largest next
+    quotient or from the smallest last one); integers decide: every next quotient
+    ``v_i / d(s_i)`` is compared with every last one ``v_j / d(s_j - 1)`` by
+    cross-multiplication in int64 (used only when no product can overflow). No
+    next quotient above a last one proves the seats; equal ones are a tie, which
+    is settled (or refused) exactly as the scalar engine does: the same tied
+    options, contested seats, quotients and policy call. A row whose proposal is
+    not proved is left for the scalar engine (``done`` false). ``v`` is 0 wherever
+    ``ok`` is false.
+    """
+    k, m = v.shape
+    step, off = sp.step, sp.offset
+    held = np.zeros((k, m), dtype=np.int64) if prior is None else prior
+    h = np.full(k, house, dtype=np.int64) if isinstance(house, int) else house
+    result = _Exact(np.zeros(k, dtype=bool), np.zeros((k, m), dtype=np.int64), {}, {})
+    if not k:
+        return result
+    widest = step * (int(h.max()) + int(held.max()) + 1) + off
+    if int(v.max()) * widest >= 2**63:
+        return result  # products could overflow: the scalar engine compares with Python ints
+    s = np.where(ok, np.maximum(start, 0), 0)
+    vf = v.astype(np.float64)
+    show = functools.lru_cache(maxsize=None)(sp.show)  # d(s) as the scalar engine writes it
+    inf = np.inf
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for _ in range(4 * m + 8):
+            diff = s.sum(axis=1) - h
+            short = np.flatnonzero((diff < 0) & ok.any(axis=1))
+            over = np.flatnonzero(diff > 0)
+            if not short.size and not over.size:
+                break
+            if short.size:
+                q = np.where(ok[short], vf[short] / (step * (s[short] + held[short]) + off), -inf)
+                s[short, q.argmax(axis=1)] += 1
+            if over.size:
+                d = step * (s[over] + held[over] - 1) + off
+                q = np.where(s[over] > 0, vf[over] / d, inf)
+                s[over, q.argmin(axis=1)] -= 1
+    filled = s.sum(axis=1) == h
+    for lo in range(0, k, _EXACT_CHUNK):
+        hi = min(k, lo + _EXACT_CHUNK)
+        sv, vv, pv = s[lo:hi], v[lo:hi], held[lo:hi]
+        nxt = step * (sv + pv) + off  # d(s_i) times step-units: next quotient v_i / nxt_i
+        lst = nxt - step  # last quotient v_j / lst_j, for j with a seat
+        # next_i > last_j  <=>  v_i * lst_j > v_j * nxt_i
+        lhs = vv[:, :, None] * lst[:, None, :]
+        rhs = vv[:, None, :] * nxt[:, :, None]
+        pair = ok[lo:hi, :, None] & (sv > 0)[:, None, :]
+        above = ((lhs > rhs) & pair).any(axis=(1, 2))
+        equal = (lhs == rhs) & pair
+        proved = filled[lo:hi] & ~above
+        result.done[lo:hi] = proved
+        result.seats[lo:hi] = sv
+        tied = np.flatnonzero(proved & equal.any(axis=(1, 2)))
+        if not tied.size:
+            continue
+        # one conversion to lists for all the tied rows, then plain Python per row
+        loser_rows = equal[tied].any(axis=2).tolist()
+        winner_rows = equal[tied].any(axis=1).tolist()
+        at_rows = (sv[tied] + pv[tied]).tolist()
+        vote_rows = vv[tied].tolist()
+        for t, is_loser, is_winner, at, votes in zip(
+            (lo + tied).tolist(), loser_rows, winner_rows, at_rows, vote_rows, strict=True
+        ):
+            order = [c for c in range(m) if is_loser[c] or is_winner[c]]
+            detail = " = ".join(
+                f"{names[c]} {votes[c]}/{show(at[c] - 1 if is_winner[c] else at[c])}" for c in order
+            )
+            size = int(h[t])
+            contested = sum(is_winner)
+            try:
+                event = settle(
+                    [names[c] for c in order],
+                    contested,
+                    votes={names[c]: votes[c] for c in order},
+                    policy=policy,
+                    seats=tuple(range(size - contested + 1, size + 1)),
+                    detail=detail,
+                    seed=seeds[t],
+                    order=names,
+                )
+            except TieError as err:
+                result.errors[t] = err
+                continue
+            chosen = set(event.winners)
+            for c in order:
+                if is_winner[c] and names[c] not in chosen:
+                    result.seats[t, c] -= 1
+                elif is_loser[c] and names[c] in chosen:
+                    result.seats[t, c] += 1
+            result.events[t] = event
+    return result
 
 
 def _cols(x: float | FloatArray, cols: IntArray, axis: int) -> float | FloatArray:
@@ -563,10 +689,11 @@ def allocate(
     ok = _eligible(v, thr)
     solver = _SOLVERS.get(spec.family)
     vectorisable = solver is not None and not options and spec.id != "custom" and rows > 0
+    given = v if thr is None else np.where(ok, v, 0)
     if vectorisable and solver is not None:
         # every solver masks by ok; with a threshold, zeroing the parties below it first lets
         # the linear divisor path read the votes as they are
-        out, certified = _solve(spec, solver, v if thr is None else np.where(ok, v, 0), ok, house, held)
+        out, certified = _solve(spec, solver, given, ok, house, held)
     else:
         out, certified = np.zeros_like(v), np.zeros(rows, dtype=bool)
     tie_rows: list[int] = []
@@ -575,9 +702,31 @@ def allocate(
     pending = np.flatnonzero(~certified)
     sp = spec.signpost
     # a row the float path of a linear divisor method could not certify would fail the scalar
-    # fast path the same way: it goes straight to the exact engine
+    # fast path the same way: it goes to the vectorised exact path, then to the exact engine
     straight = vectorisable and isinstance(sp, LinearSignpost) and _linear_vectorised(sp)
-    for r in pending.tolist():
+    left = pending
+    if straight and pending.size:
+        assert isinstance(sp, LinearSignpost)
+        exact = _exact_linear(
+            sp,
+            given[pending],
+            ok[pending],
+            out[pending],
+            house if isinstance(house, int) else house[pending],
+            None if held is None else held[pending],
+            names,
+            policy,
+            [None if seed is None else seed + r for r in pending.tolist()],
+        )
+        out[pending[exact.done]] = exact.seats[exact.done]
+        for pos, event in exact.events.items():
+            tie_rows.append(int(pending[pos]))
+            settled.append((int(pending[pos]), event))
+        for pos, err in exact.errors.items():
+            tie_rows.append(int(pending[pos]))
+            errors.append((int(pending[pos]), err))
+        left = pending[~exact.done]
+    for r in left.tolist():
         row_seed = None if seed is None else seed + r
         row_house = house if isinstance(house, int) else int(house[r])
         row_prior = None if held is None else {names[j]: int(k) for j, k in enumerate(held[r]) if k}
@@ -603,6 +752,7 @@ def allocate(
             tie_rows.append(r)
             settled.extend((r, t) for t in alloc.ties)
     if errors:
+        errors.sort(key=lambda e: e[0])
         shown = ", ".join(str(r) for r, _ in errors[:10])
         more = f" and {len(errors) - 10} more" if len(errors) > 10 else ""
         first = errors[0][1]
@@ -613,6 +763,7 @@ def allocate(
         )
         batch_error.rows = [r for r, _ in errors]  # type: ignore[attr-defined]
         raise batch_error
+    settled.sort(key=lambda e: e[0])  # stable: a row's ties keep their order
     tied = np.asarray(sorted(tie_rows), dtype=np.int64)
     return BatchAllocation(out, tied, tuple(settled), int(pending.size))
 
