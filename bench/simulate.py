@@ -100,44 +100,58 @@ class Setup:
         self.party_idx = np.array([self.parties.index(options[o][0]) for o in names], dtype=np.int64)
         self.alliance_idx = self.party_idx
         self.runs = runs
-        rng = np.random.default_rng(SEED)
         self.chunks = []
-        for start in range(0, runs, sim.CHUNK):
+        for i, start in enumerate(range(0, runs, sim.CHUNK)):
+            rng = sim._chunk_generators(SEED, i)[0]
             self.chunks.append((start, sim._draw_chunk(self.plans, model, rng, min(sim.CHUNK, runs - start))))
         self.by_id = {p.tier.id: p for p in self.plans}
         self.full: list[dict[str, np.ndarray]] = []  # every candidate's votes, for the peer loop
 
     def expand(self) -> None:
-        """Full vote arrays (block-vote tiers are drawn compactly; see seats.analysis.simulate._Lazy)."""
-        split, fill = np.random.default_rng([SEED, 1]), np.random.default_rng([SEED, 2])
-        for start, drawn in self.chunks:
-            full = dict(drawn)
-            for plan, _, lazy in sim._allocate_chunk(
-                self.plans, drawn, start, SEED, self.party_idx, self.alliance_idx, split
-            ):
-                if lazy is not None and plan.lazy is not None:
-                    full[plan.tier.id] = sim._expand(
-                        plan, plan.lazy, drawn[plan.tier.id], lazy[0], lazy[1], fill
-                    )
+        """Full vote arrays (block-vote circuits and list tiers are drawn compactly; see
+        seats.analysis.simulate._Lazy and _Grouped): the splits simulate makes, and the others."""
+        for i, (start, drawn) in enumerate(self.chunks):
+            _, split, fill = sim._chunk_generators(SEED, i)
+            _, full = sim._allocate_chunk(
+                self.plans, drawn, start, SEED, self.party_idx, self.alliance_idx, split, fill
+            )
             self.full.append(full)
 
     def seats_allocate(self) -> list[np.ndarray]:
-        """Every run's seats per party, by the vectorised path (one matrix per chunk)."""
+        """Every run's seats per party, by the vectorised path (one matrix per chunk), one thread."""
         width = len(self.parties)
-        split = np.random.default_rng([SEED, 1])
         out = []
-        for start, drawn in self.chunks:
+        for i, (start, drawn) in enumerate(self.chunks):
+            split = sim._chunk_generators(SEED, i)[1]
             size = next(iter(drawn.values())).shape[0]
             m = np.zeros((size, width), dtype=np.int64)
             for plan in self.plans:
                 for o, n in plan.given.items():
                     m[:, self.party_idx[o]] += n
-            for plan, res, _ in sim._allocate_chunk(
+            done, _ = sim._allocate_chunk(
                 self.plans, drawn, start, SEED, self.party_idx, self.alliance_idx, split
-            ):
+            )
+            for plan, res in done:
                 m += res.tally(plan.col, self.party_idx, width)
             out.append(m)
         return out
+
+    def variates(self) -> tuple[int, int, int]:
+        """Binomial variates per run as drawn, as a full draw would need, and the districts drawn."""
+        drawn = full = districts = 0
+        for plan in self.plans:
+            if plan.given or not plan.names or plan.tier.kind == "derived":
+                continue
+            n = len(plan.names)
+            districts += n
+            full += int((plan.observed > 0).sum()) - n
+            if plan.lazy is not None:
+                drawn += int((plan.lazy.p_major > 0).sum()) - n
+            elif plan.grouped is not None:
+                drawn += int((plan.grouped.compact.observed > 0).sum()) - n
+            else:
+                drawn += int((plan.observed > 0).sum()) - n
+        return drawn, full, districts
 
     def run_votes(self, run: int) -> dict[str, np.ndarray]:
         if not self.full:
@@ -218,18 +232,20 @@ def main(argv: list[str] | None = None) -> int:
     t_start = time.perf_counter()
 
     rs = seats.load_ruleset("ve-2020-an")
+    workers = os.cpu_count() or 1
     end_to_end: dict[str, float] = {}
     for noise in ("multinomial", "dirichlet:20000"):
         t = _best_of(lambda noise=noise: sim.simulate(rs, runs=runs, seed=SEED, noise=noise), repeats)
         end_to_end[noise] = runs / t
+    one_thread = runs / _best_of(lambda: sim.simulate(rs, runs=runs, seed=SEED, workers=1), repeats)
     setup = Setup(runs)
     alloc_t = _best_of(setup.seats_allocate, repeats)
     ours = np.concatenate(setup.seats_allocate())
     model = sim.Noise.parse("multinomial")
 
     def draws() -> None:
-        rng = np.random.default_rng(SEED)
-        for start in range(0, runs, sim.CHUNK):
+        for i, start in enumerate(range(0, runs, sim.CHUNK)):
+            rng = sim._chunk_generators(SEED, i)[0]
             sim._draw_chunk(setup.plans, model, rng, min(sim.CHUNK, runs - start))
 
     draw_t = _best_of(draws, repeats)
@@ -286,14 +302,18 @@ def main(argv: list[str] | None = None) -> int:
     lines.append("| contender | runs / s | seats speed-up |")
     lines.append("|---|---:|---:|")
     lines.append(
-        f"| `seats` simulate, multinomial, end to end ({runs:,} runs) "
+        f"| `seats` simulate, multinomial, end to end ({runs:,} runs, {workers} worker threads) "
         f"| {end_to_end['multinomial']:,.0f} | — |"
     )
+    lines.append(f"| `seats` simulate, multinomial, end to end, 1 worker thread | {one_thread:,.0f} | — |")
     lines.append(
-        f"| `seats` simulate, dirichlet:20000, end to end | {end_to_end['dirichlet:20000']:,.0f} | — |"
+        f"| `seats` simulate, dirichlet:20000, end to end ({workers} worker threads) "
+        f"| {end_to_end['dirichlet:20000']:,.0f} | — |"
     )
-    lines.append(f"| `seats` allocation only (same draws, all tiers) | {seats_alloc_rate:,.0f} | 1× |")
-    lines.append(f"| `seats` multinomial draws only | {runs / draw_t:,.0f} | — |")
+    lines.append(
+        f"| `seats` allocation only (same draws, all tiers, 1 thread) | {seats_alloc_rate:,.0f} | 1× |"
+    )
+    lines.append(f"| `seats` multinomial draws only (1 thread) | {runs / draw_t:,.0f} | — |")
     for name, rate in sorted(peer_rate.items(), key=lambda kv: -kv[1]):
         lines.append(
             f"| loop over districts, `{name}` D'Hondt ({len(picks)} runs) | {rate:,.0f} | "
@@ -324,20 +344,22 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     lines.append("")
-    cats = 0
-    for plan in setup.plans:
-        if plan.lazy is not None:
-            cats += int((plan.lazy.p_major > 0).sum())
-        elif not plan.given and plan.tier.kind != "derived":
-            cats += int((plan.observed > 0).sum())
-    districts = sum(len(p.names) for p in setup.plans if not p.given and p.tier.kind != "derived")
+    drawn, full, districts = setup.variates()
+    per_variate = draw_t / runs / drawn
     lines.append(
-        f"Where the time goes: each run draws {cats - districts} binomial variates (multinomials over {cats} "
-        f"categories in {districts} districts; block-vote circuits draw only their strongest candidates and "
-        f"the others' sum), and numpy's sampler takes {draw_t / runs / (cats - districts) * 1e9:,.0f} ns per "
-        f"variate here, so the draws alone cap a run at {runs / draw_t:,.0f}/s: 50,000/s would need "
-        "20 µs per run for everything. The allocation of all four tiers takes "
-        f"{alloc_t / runs * 1e6:,.1f} µs per run."
+        " ".join(
+            [
+                f"Where the time goes (one thread): each run draws {drawn} binomial variates in",
+                f"{districts} districts (a full draw would take {full}: block-vote circuits draw their",
+                "winners and the others' sum, the state lists their larger lists and a few groups of",
+                "small lists, each group split only in the runs where it could reach a seat); numpy's",
+                f"sampler takes {per_variate * 1e9:,.0f} ns per variate here, so the draws alone cap one",
+                f"thread at {runs / draw_t:,.0f} runs/s. The allocation of all four tiers takes",
+                f"{alloc_t / runs * 1e6:,.1f} µs per run. Chunks of {sim.CHUNK:,} runs run on {workers}",
+                f"worker threads (end to end {end_to_end['multinomial'] / one_thread:,.2f}× one thread",
+                "here; the machine is shared, so this ratio is a floor).",
+            ]
+        )
     )
     lines.append("")
     lines.append(END)

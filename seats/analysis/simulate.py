@@ -21,8 +21,11 @@ in every run; reserved tiers (seats given as results) are constant; thresholds
 are applied to each run's votes. Only ``parallel`` links are simulated.
 
 Every district of every tier is allocated for all runs at once, in chunks of
-:data:`CHUNK` runs (a constant, so results depend only on the seed and the
-number of runs). For each tier, every (run, district) row is first checked
+:data:`CHUNK` runs. Each chunk draws from generators of its own, children of
+``numpy.random.SeedSequence(seed)`` by the chunk's number, so chunks run on a
+pool of threads (``workers``, default one per core; numpy releases the GIL
+while it samples) and the results depend only on the seed and the number of
+runs, never on the number of threads. For each tier, every (run, district) row is first checked
 against the district's allocation on the observed votes: an exact-margin
 check (integers for block vote; for divisor methods floats with a margin far
 above their rounding error, as :mod:`seats.batch` certifies) accepts it when
@@ -32,13 +35,30 @@ batch path's solvers), and any row those cannot certify (near-ties, exact ties,
 seat bounds, custom methods) by the exact scalar engine, exactly as
 :meth:`RuleSet.allocate` would allocate that run's vote table.
 
-Block-vote tiers under multinomial noise draw only the strongest candidates of
-each circuit and the *sum* of the others (exact, by the aggregation property of
-the multinomial); the sum is split among the others (a multinomial with their
-relative shares, from a generator of its own) only in the rows where it could
-reach a winner, since elsewhere no split can change a seat. With
+Fewer draws, exactly (multinomial noise). A multinomial can be drawn with some
+options merged into one category and the category's count split among them
+afterwards (a multinomial with their relative shares): the result has exactly
+the distribution of a full draw (the aggregation property). So:
+
+* block-vote circuits draw each winner of the observed votes and the *sum* of
+  the other candidates (more candidates apart only where the race is close);
+* divisor list tiers (with the tiers derived from them, such as the 2020
+  national list on the sum of the state lists) draw every list that wins a seat
+  or could, and a few *groups* of small lists, each group well below the last
+  quotient awarded in every district and in every derived district
+  (:data:`_LAZY_MARGIN`, :data:`_LAZY_Z`; the same groups everywhere, so their
+  sums are known in the derived tiers too).
+
+A group's sum is split among its members, from a second generator, only in the
+(run, district) rows where the exact check fails: the group, taken as one list,
+would reach a winner (block vote: the weakest winner's votes; divisor: the last
+quotient awarded, certified as :mod:`seats.batch` certifies), or a derived tier
+cannot be certified in that run (then every district of the run is split).
+Elsewhere no split can change a seat (each member has at most the group's votes,
+strictly below what wins a seat) and the members are never drawn. With
 ``keep_votes=True`` every other row is split too, from a third generator, so
-keeping the votes never changes a seat.
+keeping the votes never changes a seat. On ve-2020-an this draws 315 binomial
+variates per run instead of 487.
 
 Ties. A run in which a tie decides a seat follows the tie policy (the tier's,
 else the rule set's, unless ``ties=`` overrides it). Under ``"error"`` the
@@ -68,9 +88,12 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+import os
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -102,7 +125,24 @@ NOISE_KINDS = ("multinomial", "dirichlet")
 CHUNK = 2000
 """Runs drawn and allocated together; a constant, so results depend only on the seed and the runs."""
 _TOL = 1e-9
-_LAZY_MARGIN = 2  # block vote: the others drawn together hold at most 1/_LAZY_MARGIN of the weakest winner
+_LAZY_MARGIN = 0.9
+"""Multinomial noise draws minor options as one group only when the group holds at most this fraction of
+what it must stay below (the weakest winner's votes in a block-vote circuit, the last quotient awarded in
+a divisor list tier and in the tiers derived from it) ..."""
+_LAZY_Z = 6.0
+"""... and is about this many standard deviations below it, so that the exact check of every run nearly
+always passes (where it fails, that run's group is split exactly; these constants only affect speed)."""
+
+
+def _clear(group: float, last: float) -> bool:
+    """Whether a group drawn as one (quotient ``group``) stays below ``last`` in nearly every run.
+
+    Planning only: every run is still checked exactly.
+
+    >>> _clear(40_000, 120_000), _clear(119_000, 120_000)
+    (True, False)
+    """
+    return group <= _LAZY_MARGIN * last and last - group >= _LAZY_Z * math.sqrt(max(group + last, 0.0))
 
 
 class SimulationError(SeatsError):
@@ -239,6 +279,8 @@ class _TierPlan:
     given: dict[int, int] = field(default_factory=dict)  # reserved: option index -> seats
     base: IntArray | None = None  # (D, K) seats on the observed votes, tried first in every run
     lazy: _Lazy | None = None  # plurality tiers under multinomial noise: minor candidates drawn when needed
+    grouped: _Grouped | None = None  # divisor lists under multinomial noise: minor lists drawn in groups
+    via: str | None = None  # a derived tier allocated with its grouped source tier
     inv_next: FloatArray | None = None  # (D, K) 1 / d(base): divisor tiers' quick check of the base seats
     inv_last: FloatArray | None = None  # (D, K) 1 / d(base - 1) for winners, else 0
     add_last: FloatArray | None = None  # (D, K) 0 for winners, inf for the others, -inf: base never holds
@@ -590,10 +632,27 @@ def _solve(
     plan: _TierPlan, v: IntArray, excluded: BoolArray | None, first_run: int, seed: int | None
 ) -> _Outcome:
     """Allocate one tier's ``(runs, D, K)`` votes: base seats where they hold, else solve, else exact."""
+    out, pending, running = _solve_fast(plan, v, excluded)
+    every = running.shape[0] == 1
+    _exact(
+        plan,
+        out,
+        [(i, int(out.rows[i, 0]), int(out.rows[i, 1])) for i in pending.tolist()],
+        lambda r, d: (v[r, d], running[0 if every else r, d]),
+        first_run,
+        seed,
+    )
+    return out
+
+
+def _solve_fast(
+    plan: _TierPlan, v: IntArray, excluded: BoolArray | None
+) -> tuple[_Outcome, IntArray, BoolArray]:
+    """The vectorised part of :func:`_solve`: the outcome, the indices of its ``rows`` that the floats
+    could not certify (for the exact engine), and which options run in each (run, district)."""
     runs, dcount, width = v.shape
     present = plan.col >= 0
     running = present[None] if excluded is None else present[None] & ~excluded
-    every = running.shape[0] == 1
     base = plan.base if plan.base is not None and _fast(plan) else np.zeros_like(plan.col)
     if not _fast(plan) or plan.base is None:
         kept = np.zeros(runs * dcount, dtype=bool)
@@ -633,16 +692,7 @@ def _solve(
         seats, certified = np.zeros((todo.size, width), dtype=np.int64), np.zeros(todo.size, dtype=bool)
     rows = np.stack(np.divmod(todo, dcount), axis=1)
     out = _outcome(base, kept.reshape(runs, dcount), rows, seats)
-    pending = np.flatnonzero(~certified).tolist()
-    _exact(
-        plan,
-        out,
-        [(i, int(rows[i, 0]), int(rows[i, 1])) for i in pending],
-        lambda r, d: (v[r, d], running[0 if every else r, d]),
-        first_run,
-        seed,
-    )
-    return out
+    return out, np.flatnonzero(~certified), running
 
 
 def _flat(
@@ -720,10 +770,10 @@ def _lazy(plan: _TierPlan) -> _Lazy:
     cut = []
     for d, (o, h) in enumerate(zip(order, plan.house.tolist(), strict=True)):
         obs = plan.observed[d]
-        c = min(len(o), int(h) + 1)
+        c = min(len(o), int(h))
         weakest = int(obs[o[h - 1]]) if 0 < h <= len(o) else 0
-        # keep candidates apart until the others together hold at most half the weakest winner's votes
-        while c < len(o) and _LAZY_MARGIN * int(obs[o[c:]].sum()) > weakest:
+        # keep candidates apart until the others together stay clearly below the weakest winner
+        while c < len(o) and not _clear(int(obs[o[c:]].sum()), weakest):
             c += 1
         cut.append(c)
     jmax, mmax = max(cut), max(max(len(o) - c for o, c in zip(order, cut, strict=True)), 1)
@@ -836,16 +886,336 @@ def _index(rows: IntArray, r: int, d: int) -> int:
     return int(np.flatnonzero((rows[:, 0] == r) & (rows[:, 1] == d))[0])
 
 
+# ---------------------------------------------------------------- divisor lists: minor lists drawn in groups
+
+
+@dataclass(slots=True)
+class _Grouped:
+    """A divisor list tier drawn with its minor lists in groups, with the tiers derived from it.
+
+    By the aggregation property of the multinomial, drawing every major list and
+    the total of each group of minor lists, then splitting a group's total among
+    its members (a multinomial with their relative shares) only where it is
+    needed, gives exactly the distribution of a full draw. A group is treated as
+    one pseudo-list that must win no seat: where the floats certify that it wins
+    none with the group's whole total (strictly below the last quotient awarded,
+    by a margin rounding cannot close), no member can win or tie one, whatever
+    the split, and nothing else changes; the same holds for each tier derived
+    from this one (the groups are the same in every district, so their sums are
+    known there too). Every other (run, district) row, and every district of a
+    run in which a derived tier cannot be certified, is split and solved in full.
+    """
+
+    compact: _TierPlan  # the tier on (majors, then one pseudo-list per group) in every district
+    major: IntArray  # (D, J) the full local column of each major compact column, -1 = none
+    gcol: IntArray  # (D, G) the compact column of each group
+    members: IntArray  # (D, G, M) full local columns of each group's members, -1 = padding
+    p_members: FloatArray  # (D, G, M) their shares within the group
+    derived: list[tuple[_TierPlan, _TierPlan, IntArray, IntArray]]  # (plan, compact plan, major, gcol)
+
+
+def _divisor_ready(plan: _TierPlan) -> bool:
+    """A tier whose base seats are certified everywhere and checked by one multiply per quotient."""
+    sp = plan.spec.signpost
+    return (
+        plan.spec.family == "divisor"
+        and sp is not None
+        and sp.b(0) != 0
+        and getattr(sp, "power", 1) == 1
+        and not plan.tier.threshold
+        and not plan.given
+        and bool(plan.names)
+        and _fast(plan)
+        and plan.base is not None
+        and bool((plan.base >= 0).all())
+        and plan.inv_next is not None
+    )
+
+
+def _last_quotients(plan: _TierPlan) -> FloatArray:
+    """Each district's last quotient awarded on the observed votes (inf where no seat)."""
+    assert plan.inv_last is not None and plan.add_last is not None
+    last: FloatArray = (plan.observed * plan.inv_last + plan.add_last).min(axis=1, initial=np.inf)
+    return last
+
+
+def _grouped(plan: _TierPlan, derived: Sequence[_TierPlan]) -> _Grouped | None:
+    """Groups of minor lists for ``plan`` (multinomial noise), or ``None`` when none pays off."""
+    if not _divisor_ready(plan) or not all(_divisor_ready(p) for p in derived):
+        return None
+    tiers = [plan, *derived]
+    sums: list[dict[int, FloatArray]] = []  # per tier: option -> first quotient in each district
+    for t in tiers:
+        sp = t.spec.signpost
+        assert sp is not None and t.base is not None
+        first = sp.a(0) / sp.b(0)
+        per: dict[int, FloatArray] = {}
+        for (d, k), oid in np.ndenumerate(t.col):
+            if oid >= 0:
+                per.setdefault(int(oid), np.zeros(t.col.shape[0]))[d] += t.observed[d, k] * first
+        for (d, k), n in np.ndenumerate(t.base):
+            if n > 0:
+                per[int(t.col[d, k])][:] = np.inf  # a seat winner is never grouped
+        sums.append(per)
+    lasts = [_last_quotients(t) for t in tiers]
+
+    def fits(q: list[FloatArray]) -> bool:
+        return all(
+            _clear(float(a), float(b))
+            for qt, lt in zip(q, lasts, strict=True)
+            for a, b in zip(qt, lt, strict=True)
+            if a > 0
+        )
+
+    options = sorted(sums[0], key=lambda o: -float(np.sum(sums[0][o])))
+    groups: list[list[int]] = []
+    load: list[list[FloatArray]] = []
+    for o in options:
+        q = [per.get(o, np.zeros(len(lt))) for per, lt in zip(sums, lasts, strict=True)]
+        if not fits(q):
+            continue
+        for g, have in enumerate(load):  # first fit, largest lists first
+            both = [a + b for a, b in zip(have, q, strict=True)]
+            if fits(both):
+                groups[g].append(o)
+                load[g] = both
+                break
+        else:
+            groups.append([o])
+            load.append(q)
+    groups = [g for g in groups if len(g) > 1]
+    if not groups:
+        return None
+    grouped = {o: g for g, members in enumerate(groups) for o in members}
+    compact, major, gcol, members, p_members = _compact(plan, grouped, len(groups), with_members=True)
+    derived_out = []
+    for t in derived:
+        dc, dmajor, dgcol, _, _ = _compact(t, grouped, len(groups), with_members=False)
+        dc.source_map = []
+        for s in range(len(compact.names)):
+            dst, _cols = t.source_map[s]
+            where = {o: k for k, o in enumerate(dc.names[dst])}
+            dc.source_map.append((dst, np.array([where[o] for o in compact.names[s]], dtype=np.int64)))
+        derived_out.append((t, dc, dmajor, dgcol))
+    for c, gc in [(compact, gcol)] + [(d[1], d[3]) for d in derived_out]:
+        seats, certified = _rows(c, c.observed, c.observed > 0, c.house)
+        if not certified.all() or (np.take_along_axis(seats, gc, axis=1) > 0).any():
+            return None
+        c.base = seats
+        _quick(c)
+    return _Grouped(compact, major, gcol, members, p_members, derived_out)
+
+
+def _compact(
+    plan: _TierPlan, grouped: Mapping[int, int], count: int, *, with_members: bool
+) -> tuple[_TierPlan, IntArray, IntArray, IntArray, FloatArray]:
+    """``plan`` on its majors, then one pseudo-list per group (``group:N``, global column of a member)."""
+    dcount = len(plan.names)
+    majors = [
+        [k for k in range(len(n)) if int(plan.col[d, k]) not in grouped] for d, n in enumerate(plan.names)
+    ]
+    jmax = max((len(m) for m in majors), default=0)
+    width = jmax + count
+    col = np.full((dcount, width), -1, dtype=np.int64)
+    observed = np.zeros((dcount, width), dtype=np.int64)
+    major = np.full((dcount, max(jmax, 1)), -1, dtype=np.int64)
+    gcol = np.zeros((dcount, count), dtype=np.int64)
+    mem: list[list[list[int]]] = [[[] for _ in range(count)] for _ in range(dcount)]
+    names = []
+    proxy = {g: o for o, g in sorted(grouped.items(), reverse=True)}
+    for d, ks in enumerate(majors):
+        j = len(ks)
+        major[d, :j] = ks
+        col[d, :j] = plan.col[d, ks]
+        observed[d, :j] = plan.observed[d, ks]
+        gcol[d] = np.arange(j, j + count)
+        col[d, j : j + count] = [proxy[g] for g in range(count)]
+        for k in range(len(plan.names[d])):
+            g = grouped.get(int(plan.col[d, k]))
+            if g is not None:
+                observed[d, j + g] += plan.observed[d, k]
+                mem[d][g].append(k)
+        names.append(tuple(plan.names[d][k] for k in ks) + tuple(f"group:{g + 1}" for g in range(count)))
+    mmax = max((len(m) for row in mem for m in row), default=1)
+    members = np.full((dcount, count, mmax), -1, dtype=np.int64)
+    p_members = np.zeros((dcount, count, mmax))
+    if with_members:
+        for d, row in enumerate(mem):
+            for g, ks in enumerate(row):
+                members[d, g, : len(ks)] = ks
+                total = int(plan.observed[d, ks].sum()) if ks else 0
+                if total:
+                    p_members[d, g, : len(ks)] = plan.observed[d, ks] / total
+    compact = _TierPlan(
+        plan.tier, plan.policy, plan.spec, plan.districts, plan.house, tuple(names), col, observed
+    )
+    return compact, major, gcol, members, p_members
+
+
+def _to_full(major: IntArray, d: IntArray, values: IntArray, width: int) -> IntArray:
+    """``(N, width)`` full-layout rows from ``(N, Kc)`` compact rows of districts ``d`` (groups left out)."""
+    out = np.zeros((len(d), width), dtype=np.int64)
+    fc = major[d]
+    i, j = np.nonzero(fc >= 0)
+    out[i, fc[i, j]] = values[i, j]
+    return out
+
+
+def _split_rows(
+    gp: _Grouped, width: int, compact: IntArray, rows: IntArray, rng: np.random.Generator
+) -> IntArray:
+    """Full ``(N, width)`` votes of the (run, district) ``rows``: majors as drawn, each group split among
+    its members by a multinomial with their relative shares (rows in order, groups in order)."""
+    r, d = rows[:, 0], rows[:, 1]
+    out = _to_full(gp.major, d, compact[r, d], width)
+    for g in range(gp.gcol.shape[1]):
+        counts = compact[r, d, gp.gcol[d, g]]
+        vals = _multinomial(rng, counts[None, :], gp.p_members[d, g], 1)[0]
+        mc = gp.members[d, g]
+        i, j = np.nonzero(mc >= 0)
+        out[i, mc[i, j]] = vals[i, j]
+    return out
+
+
+def _group_won(out: _Outcome, gcol: IntArray) -> BoolArray:
+    """Rows of ``out`` in which a pseudo-list won a seat."""
+    if not out.rows.size:
+        return np.zeros(0, dtype=bool)
+    won = np.asarray(
+        (np.take_along_axis(out.seats, gcol[out.rows[:, 1]], axis=1) > 0).any(axis=1), dtype=bool
+    )
+    return won
+
+
+def _solve_grouped(
+    plan: _TierPlan,
+    gp: _Grouped,
+    compact: IntArray,
+    first_run: int,
+    seed: int | None,
+    split: np.random.Generator,
+) -> tuple[list[tuple[_TierPlan, _Outcome]], IntArray, IntArray]:
+    """Allocate a grouped tier and its derived tiers from the compact draw.
+
+    Returns the outcomes (full layout), the (run, district) rows split and their full votes.
+    """
+    dcount = compact.shape[1]
+    width = plan.col.shape[1]
+    oc, pending, _ = _solve_fast(gp.compact, compact, None)
+    bad = _group_won(oc, gp.gcol)
+    bad[pending] = True
+    need = [oc.rows[bad, 0] * dcount + oc.rows[bad, 1]]
+    dres = []
+    for dp, dc, dmajor, dgcol in gp.derived:
+        on, pn, _ = _solve_fast(dc, _derive(dc, compact), None)
+        nbad = _group_won(on, dgcol)
+        nbad[pn] = True
+        bad_runs = np.unique(on.rows[nbad, 0])
+        need.append((bad_runs[:, None] * dcount + np.arange(dcount)[None, :]).ravel())
+        dres.append((dp, dc, dmajor, on, nbad, bad_runs))
+    flat = np.unique(np.concatenate(need)) if need else np.zeros(0, dtype=np.int64)
+    rows = np.stack(np.divmod(flat, dcount), axis=1).astype(np.int64)
+    full = _split_rows(gp, width, compact, rows, split)
+
+    results: list[tuple[_TierPlan, _Outcome]] = []
+    assert gp.compact.base is not None
+    out = _outcome(
+        _to_full(gp.major, np.arange(dcount), gp.compact.base, width),
+        oc.kept,
+        oc.rows,
+        _to_full(gp.major, oc.rows[:, 1], oc.seats, width),
+    )
+    _resolve(plan, out, np.flatnonzero(bad), full, np.searchsorted(flat, need[0]), first_run, seed)
+    results.append((plan, out))
+    for dp, dc, dmajor, on, nbad, bad_runs in dres:
+        dwidth = dp.col.shape[1]
+        assert dc.base is not None
+        dout = _outcome(
+            _to_full(dmajor, np.arange(dmajor.shape[0]), dc.base, dwidth),
+            on.kept,
+            on.rows,
+            _to_full(dmajor, on.rows[:, 1], on.seats, dwidth),
+        )
+        idx = np.flatnonzero(nbad)
+        if idx.size:
+            src = full[np.searchsorted(flat, bad_runs[:, None] * dcount + np.arange(dcount)[None, :])]
+            dv = _derive(dp, src)  # (bad runs, D', K')
+            at = np.searchsorted(bad_runs, on.rows[idx, 0])
+            dflat = dv[at, on.rows[idx, 1]]
+            _resolve(dp, dout, idx, dflat, np.arange(idx.size), first_run, seed)
+        results.append((dp, dout))
+    return results, rows, full
+
+
+def _resolve(
+    plan: _TierPlan,
+    out: _Outcome,
+    idx: IntArray,
+    votes: IntArray,
+    at: IntArray,
+    first_run: int,
+    seed: int | None,
+) -> None:
+    """Solve again, from full votes ``votes[at[i]]``, the rows ``out.rows[idx[i]]`` (exact where needed)."""
+    if not idx.size:
+        return
+    v = votes[at]
+    d = out.rows[idx, 1]
+    present = plan.col[d] >= 0
+    seats, good = _rows(plan, v, (v > 0) & present, plan.house[d])
+    out.seats[idx] = seats
+    where = {int(i): n for n, i in enumerate(idx.tolist())}
+    _exact(
+        plan,
+        out,
+        [(int(idx[n]), int(out.rows[idx[n], 0]), int(d[n])) for n in np.flatnonzero(~good).tolist()],
+        lambda r, dd: _row_votes(out, where, v, plan, r, dd),
+        first_run,
+        seed,
+    )
+
+
+def _row_votes(
+    out: _Outcome, where: Mapping[int, int], v: IntArray, plan: _TierPlan, r: int, d: int
+) -> tuple[IntArray, BoolArray]:
+    i = _index(out.rows, r, d)
+    return v[where[i]], plan.col[d] >= 0
+
+
+def _expand_grouped(
+    plan: _TierPlan,
+    gp: _Grouped,
+    compact: IntArray,
+    rows: IntArray,
+    full: IntArray,
+    fill: np.random.Generator,
+) -> IntArray:
+    """Full ``(runs, D, K)`` votes: ``rows`` as split for the allocation, every other row split from ``fill``
+    (it cannot change a seat)."""
+    runs, dcount, _ = compact.shape
+    width = plan.col.shape[1]
+    every = np.stack(np.divmod(np.arange(runs * dcount), dcount), axis=1).astype(np.int64)
+    out = _split_rows(gp, width, compact, every, fill).reshape(runs, dcount, width)
+    if rows.size:
+        out[rows[:, 0], rows[:, 1]] = full
+    return out
+
+
 def _draw_chunk(
     plans: Sequence[_TierPlan], model: Noise, rng: np.random.Generator, size: int
 ) -> dict[str, IntArray]:
-    """Perturbed votes of ``size`` runs for every tier that takes votes, drawn in tier order."""
+    """Perturbed votes of ``size`` runs for every tier that takes votes, drawn in tier order
+    (block-vote and grouped list tiers compactly: see :class:`_Lazy` and :class:`_Grouped`)."""
     out = {}
     for p in plans:
         if p.given or not p.names or p.tier.kind == "derived":
             continue
         if p.lazy is not None:
             out[p.tier.id] = _multinomial(rng, p.lazy.votes, p.lazy.p_major, size)
+        elif p.grouped is not None:
+            obs = p.grouped.compact.observed
+            n = obs.sum(axis=1)
+            out[p.tier.id] = _multinomial(rng, n, obs / np.where(n > 0, n, 1)[:, None], size)
         else:
             out[p.tier.id] = _draw(model, rng, p.observed, size)
     return out
@@ -859,25 +1229,39 @@ def _allocate_chunk(
     party_idx: IntArray,
     alliance_idx: IntArray,
     split: np.random.Generator,
-) -> list[tuple[_TierPlan, _Outcome, tuple[IntArray, IntArray] | None]]:
+    fill: np.random.Generator | None = None,
+) -> tuple[list[tuple[_TierPlan, _Outcome]], dict[str, IntArray]]:
     """Allocate every tier of a chunk of runs (derived tiers summed from their source first).
 
-    Lazily drawn tiers also give the (run, district) rows whose minor candidates were split, and the split.
+    Compactly drawn tiers split their groups from ``split`` where a run needs it. With ``fill``, also
+    every tier's full ``(runs, D, K)`` votes (tiers that take votes), the other splits drawn from ``fill``.
     """
     votes = dict(drawn)
-    out: list[tuple[_TierPlan, _Outcome, tuple[IntArray, IntArray] | None]] = []
+    out: list[tuple[_TierPlan, _Outcome]] = []
+    full: dict[str, IntArray] = {}
     for plan in plans:
-        if plan.given or not plan.names:
+        tid = plan.tier.id
+        if plan.given or not plan.names or plan.via is not None:
             continue
         if plan.lazy is not None:
-            res, rows, minors = _solve_lazy(plan, plan.lazy, votes[plan.tier.id], start, seed, split)
-            out.append((plan, res, (rows, minors)))
+            res, rows, minors = _solve_lazy(plan, plan.lazy, votes[tid], start, seed, split)
+            out.append((plan, res))
+            if fill is not None:
+                full[tid] = _expand(plan, plan.lazy, votes[tid], rows, minors, fill)
+            continue
+        if plan.grouped is not None:
+            results, rows, values = _solve_grouped(plan, plan.grouped, votes[tid], start, seed, split)
+            out.extend(results)
+            if fill is not None:
+                full[tid] = _expand_grouped(plan, plan.grouped, votes[tid], rows, values, fill)
             continue
         if plan.tier.kind == "derived":
-            votes[plan.tier.id] = _derive(plan, votes[plan.tier.source or ""])
-        v = votes[plan.tier.id]
-        out.append((plan, _solve(plan, v, _excluded(plan, v, party_idx, alliance_idx), start, seed), None))
-    return out
+            votes[tid] = _derive(plan, votes[plan.tier.source or ""])
+        v = votes[tid]
+        out.append((plan, _solve(plan, v, _excluded(plan, v, party_idx, alliance_idx), start, seed)))
+        if fill is not None and plan.tier.kind != "derived":
+            full[tid] = v
+    return out, full
 
 
 # ---------------------------------------------------------------- the result
@@ -1150,6 +1534,14 @@ def _setup(
                 and p.tier.id not in sources
             ):
                 p.lazy = _lazy(p)
+        for p in plans:
+            derived = [q for q in plans if q.tier.kind == "derived" and q.tier.source == p.tier.id]
+            if p.tier.kind == "derived" or p.lazy is not None or any(q.tier.id in sources for q in derived):
+                continue  # (a tier derived from a derived tier needs its source's full votes)
+            p.grouped = _grouped(p, derived)
+            if p.grouped is not None:
+                for q in derived:
+                    q.via = p.tier.id
     return frame, options, plans
 
 
@@ -1187,6 +1579,7 @@ def simulate(
     ties: str | None = None,
     keep_votes: bool = False,
     progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
 ) -> SimulationResult:
     """Allocate ``runs`` perturbed copies of an election under ``ruleset`` and summarise the seats.
 
@@ -1210,6 +1603,10 @@ def simulate(
         Keep every run's perturbed votes (memory: runs x options of every district).
     progress:
         Called with the number of runs just finished after each chunk of :data:`CHUNK` runs.
+    workers:
+        Threads that draw and allocate chunks at once (default: the machine's cores, at most one per
+        chunk). Every chunk has generators of its own (:func:`_chunk_generators`), so the result is
+        the same for any number of workers.
 
     Examples
     --------
@@ -1230,6 +1627,10 @@ def simulate(
         seed = int(np.random.SeedSequence().entropy) % 2**63  # type: ignore[arg-type]
     elif isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise SimulationError(f"seed must be a whole number >= 0, got {seed!r}")
+    if workers is None:
+        workers = os.cpu_count() or 1
+    elif isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise SimulationError(f"workers must be a whole number >= 1, got {workers!r}")
     frame, options, plans = _setup(ruleset, votes, ties, model)
     names = tuple(options)
     parties = tuple(dict.fromkeys(p for p, _ in options.values()))
@@ -1255,9 +1656,6 @@ def simulate(
             got[row["party"]] += int(row["seats"])
         baseline = tuple(got.values())
 
-    rng = np.random.default_rng(seed)
-    split = np.random.default_rng([seed, 1])  # minor candidates' split where it can matter
-    fill = np.random.default_rng([seed, 2])  # ... and everywhere else, only to show the votes
     tier_seats = {p.tier.id: np.zeros((runs, width), dtype=np.int64) for p in plans}
     dropped = np.zeros(runs, dtype=bool)
     tied_any = np.zeros(runs, dtype=bool)
@@ -1267,16 +1665,22 @@ def simulate(
     for plan in plans:
         for option, n in plan.given.items():
             tier_seats[plan.tier.id][:, party_idx[option]] += n
-    for start in range(0, runs, CHUNK):
+
+    def chunk(index: int) -> tuple[int, int, list[tuple[_TierPlan, _Outcome]], dict[str, IntArray]]:
+        start = index * CHUNK
         size = min(CHUNK, runs - start)
+        rng, split, fill = _chunk_generators(seed, index)
         drawn = _draw_chunk(plans, model, rng, size)
-        for plan, out, lazy in _allocate_chunk(plans, drawn, start, seed, party_idx, alliance_idx, split):
+        done, full = _allocate_chunk(
+            plans, drawn, start, seed, party_idx, alliance_idx, split, fill if keep_votes else None
+        )
+        return start, size, done, full
+
+    for start, size, done, full in _in_order(chunk, -(-runs // CHUNK), workers):
+        for tid, v in full.items():
+            kept_votes.setdefault(tid, []).append(v)
+        for plan, out in done:
             tid = plan.tier.id
-            if keep_votes and plan.tier.kind != "derived":
-                v = drawn[tid]
-                if lazy is not None and plan.lazy is not None:
-                    v = _expand(plan, plan.lazy, v, lazy[0], lazy[1], fill)
-                kept_votes.setdefault(tid, []).append(v)
             for d, found in out.tied.items():
                 label = f"{tid}/{plan.districts[d]}"
                 tie_where[label] = tie_where.get(label, 0) + len(found)
@@ -1324,6 +1728,48 @@ def simulate(
         int(tied_any.sum()),
         run_votes,
     )
+
+
+def _chunk_generators(seed: int, index: int) -> tuple[np.random.Generator, ...]:
+    """The generators of chunk ``index``: the draws, the splits a run needs, the splits only shown.
+
+    Children of ``SeedSequence(seed)`` by the chunk's number, so a chunk's draws depend only on
+    the seed and its number (not on the order or the thread that runs it).
+
+    >>> a, _, _ = _chunk_generators(1, 3)
+    >>> b, _, _ = _chunk_generators(1, 3)
+    >>> int(a.integers(10**9)) == int(b.integers(10**9))
+    True
+    """
+    seq = np.random.SeedSequence(seed, spawn_key=(index,))
+    return tuple(np.random.default_rng(child) for child in seq.spawn(3))
+
+
+_T = TypeVar("_T")
+
+
+def _in_order(work: Callable[[int], _T], count: int, workers: int) -> Iterator[_T]:
+    """``work(0), ..., work(count - 1)`` in order, run on ``workers`` threads (a few chunks ahead at most).
+
+    >>> list(_in_order(lambda i: i * i, 5, 2))
+    [0, 1, 4, 9, 16]
+    """
+    if workers <= 1 or count <= 1:
+        for i in range(count):
+            yield work(i)
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="seats-simulate") as pool:
+        ahead: deque[Future[_T]] = deque()
+        nxt = 0
+        try:
+            while nxt < count or ahead:
+                while nxt < count and len(ahead) < 2 * workers:
+                    ahead.append(pool.submit(work, nxt))
+                    nxt += 1
+                yield ahead.popleft().result()
+        finally:
+            for f in ahead:
+                f.cancel()
 
 
 def _with_ties(ruleset: RuleSet, ties: str) -> RuleSet:
