@@ -122,8 +122,9 @@ BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
 
 NOISE_KINDS = ("multinomial", "dirichlet")
-CHUNK = 2000
-"""Runs drawn and allocated together; a constant, so results depend only on the seed and the runs."""
+CHUNK = 1000
+"""Runs drawn and allocated together, with generators of their own; a constant, so results depend only on
+the seed and the runs (small enough that a few thousand runs keep two threads busy to the end)."""
 _TOL = 1e-9
 _LAZY_MARGIN = 0.9
 """Multinomial noise draws minor options as one group only when the group holds at most this fraction of
@@ -434,7 +435,14 @@ def _check(plan: _TierPlan, v: IntArray, ok: BoolArray, s: IntArray, house: IntA
 
 
 def _derive(plan: _TierPlan, src: IntArray) -> IntArray:
+    """A derived tier's ``(runs, D', K')`` votes: its source tier's summed by option (per parent)."""
     out = np.zeros((src.shape[0], *plan.col.shape), dtype=np.int64)
+    if plan.col.shape[0] == 1 and all(
+        np.array_equal(cols, np.arange(cols.size)) for _, cols in plan.source_map
+    ):  # one district, every source district's options in the same order: one sum (padding holds 0)
+        width = min(src.shape[2], plan.col.shape[1])
+        out[:, 0, :width] = src[:, :, :width].sum(axis=1)
+        return out
     for s, (dst, cols) in enumerate(plan.source_map):
         out[:, dst, cols] += src[:, s, : len(cols)]
     return out
@@ -607,7 +615,11 @@ class _Outcome:
         base_party = np.zeros((dcount, width), dtype=np.int64)
         dd, kk = np.nonzero(real & (self.base > 0))
         np.add.at(base_party, (dd, party_idx[col[dd, kk]]), self.base[dd, kk])
-        out: IntArray = self.kept.astype(np.int64) @ base_party
+        # every run starts from all districts' base seats, less those of the (few) rows not kept
+        out: IntArray = np.tile(base_party.sum(axis=0), (self.kept.shape[0], 1))
+        r, d = np.nonzero(~self.kept)
+        if r.size:
+            np.subtract.at(out, r, base_party[d])
         if self.rows.size:
             i, kk = np.nonzero(self.seats)
             r, d = self.rows[i, 0], self.rows[i, 1]
@@ -760,6 +772,7 @@ class _Lazy:
     order: IntArray  # (D,) the plan's district at each position: districts sorted by how many kept apart
     reach: IntArray  # (J,) how many districts (a prefix) have a candidate in column j
     votes: IntArray  # (D,) each district's votes
+    won: IntArray  # (D, K) in the plan's order: 1 for the observed winners
 
 
 def _lazy(plan: _TierPlan) -> _Lazy:
@@ -800,8 +813,20 @@ def _lazy(plan: _TierPlan) -> _Lazy:
     pos = np.argsort(-np.asarray(cut), kind="stable")
     reach = np.array([int(np.count_nonzero(np.asarray(cut) > j)) for j in range(jmax)], dtype=np.int64)
     votes = plan.observed.sum(axis=1)
+    won = np.zeros(plan.col.shape, dtype=np.int64)
+    for d in range(dcount):
+        won[d, major[d][win[d]]] = 1
     return _Lazy(
-        major[pos], win[pos], p_major[pos], minor[pos], p_minor[pos], has_minor[pos], pos, reach, votes[pos]
+        major[pos],
+        win[pos],
+        p_major[pos],
+        minor[pos],
+        p_minor[pos],
+        has_minor[pos],
+        pos,
+        reach,
+        votes[pos],
+        won,
     )
 
 
@@ -837,12 +862,17 @@ def _solve_lazy(
     rest = compact[:, :, -1]
     big = np.iinfo(np.int64).max
     low = np.full(rest.shape, big)
-    high = np.where(lz.has_minor[None], rest, -1)
+    high = rest.copy() if lz.has_minor.all() else np.where(lz.has_minor[None], rest, -1)
     for j, n in enumerate(lz.reach.tolist()):  # column by column, on the districts that have column j
         col = compact[:, :n, j]
-        win = lz.win[None, :n, j]
-        low[:, :n] = np.minimum(low[:, :n], np.where(win, col, big))
-        high[:, :n] = np.maximum(high[:, :n], np.where(win, -1, col))
+        win = lz.win[:n, j]
+        if win.all():  # (the first column: every district's strongest candidate)
+            np.minimum(low[:, :n], col, out=low[:, :n])
+        elif not win.any():
+            np.maximum(high[:, :n], col, out=high[:, :n])
+        else:
+            low[:, :n] = np.minimum(low[:, :n], np.where(win[None], col, big))
+            high[:, :n] = np.maximum(high[:, :n], np.where(win[None], -1, col))
     house = plan.house[lz.order][None, :]
     filled = lz.win.sum(axis=1) == house[0]
     here = (house == 0) | (filled[None] & (low > 0) & (low > high))
@@ -850,9 +880,7 @@ def _solve_lazy(
         here &= house <= 1
     certified = np.empty_like(here)
     certified[:, lz.order] = here
-    won = np.zeros(plan.col.shape, dtype=np.int64)
-    for at, d0 in enumerate(lz.order.tolist()):
-        won[d0, lz.major[at][lz.win[at]]] = 1
+    won = lz.won
     spots = np.argwhere(~here)  # (run, position)
     if not spots.size:
         return _outcome(won, certified, spots, won[:0].copy()), spots, lz.minor[:0].copy()
@@ -1641,20 +1669,21 @@ def simulate(
     alliance_idx = np.array([allies.index(options[o][1]) for o in names], dtype=np.int64)
     width = len(parties)
 
-    baseline: tuple[int, ...] | None
-    try:
-        base: ElectionResult = (
-            ruleset.allocate(frame, seed=seed)
-            if ties is None
-            else _with_ties(ruleset, ties).allocate(frame, seed=seed)
-        )
-    except TieError:
-        baseline = None
-    else:
-        got = dict.fromkeys(parties, 0)
-        for row in base.by("party").iter_rows(named=True):
-            got[row["party"]] += int(row["seats"])
-        baseline = tuple(got.values())
+    baseline = _certain_baseline(plans, party_idx, width)
+    if baseline is None:  # some district's observed seats are not certified by the vectorised solvers
+        try:
+            base: ElectionResult = (
+                ruleset.allocate(frame, seed=seed)
+                if ties is None
+                else _with_ties(ruleset, ties).allocate(frame, seed=seed)
+            )
+        except TieError:
+            baseline = None
+        else:
+            got = dict.fromkeys(parties, 0)
+            for row in base.by("party").iter_rows(named=True):
+                got[row["party"]] += int(row["seats"])
+            baseline = tuple(got.values())
 
     tier_seats = {p.tier.id: np.zeros((runs, width), dtype=np.int64) for p in plans}
     dropped = np.zeros(runs, dtype=bool)
@@ -1728,6 +1757,23 @@ def simulate(
         int(tied_any.sum()),
         run_votes,
     )
+
+
+def _certain_baseline(plans: Sequence[_TierPlan], party_idx: IntArray, width: int) -> tuple[int, ...] | None:
+    """Seats per party on the observed votes from the plans' base seats, when every district of every tier
+    with votes has them certified (unique and untied, so exactly what :meth:`RuleSet.allocate` gives,
+    whatever the tie policy); else ``None``."""
+    got = np.zeros(width, dtype=np.int64)
+    for plan in plans:
+        for option, n in plan.given.items():
+            got[party_idx[option]] += n
+        if plan.given:
+            continue
+        if not plan.names or plan.base is None or (plan.base < 0).any():
+            return None
+        d, k = np.nonzero(plan.base > 0)
+        np.add.at(got, party_idx[plan.col[d, k]], plan.base[d, k])
+    return tuple(int(x) for x in got)
 
 
 def _chunk_generators(seed: int, index: int) -> tuple[np.random.Generator, ...]:

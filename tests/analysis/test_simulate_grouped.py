@@ -285,3 +285,41 @@ def test_ve_2020_state_lists_are_grouped_and_draw_far_fewer_variates() -> None:
     variates += int((nominal.lazy.p_major > 0).sum()) - len(nominal.names)
     everything = sum(int((p.observed > 0).sum()) - len(p.names) for p in (state, nominal))
     assert variates < 0.6 * everything
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{}, {"tiers.state-list.method": "sainte-lague", "tiers.national-list.method": "danish"}],
+)
+def test_the_baseline_from_certified_plans_is_the_rule_sets_allocation(
+    tmp_path: Path, overrides: dict[str, str]
+) -> None:
+    (tmp_path / "ruleset.toml").write_text(RULES, encoding="utf-8")
+    rs = load_ruleset(tmp_path / "ruleset.toml", overrides=overrides or None)
+    _, options, plans = module._setup(rs, votes(), None, module.Noise.parse("multinomial"))
+    parties = tuple(dict.fromkeys(p for p, _ in options.values()))
+    party_idx = np.array([parties.index(options[o][0]) for o in options], dtype=np.int64)
+    got = module._certain_baseline(plans, party_idx, len(parties))
+    frame = rs.allocate(votes()).by("party")
+    want = dict(zip(frame["party"].to_list(), frame["seats"].to_list(), strict=True))
+    assert got == tuple(int(want.get(p, 0)) for p in parties)
+
+
+def test_an_uncertified_baseline_falls_back_to_the_scalar_engine(tmp_path: Path) -> None:
+    (tmp_path / "ruleset.toml").write_text(RULES, encoding="utf-8")
+    rs = load_ruleset(tmp_path / "ruleset.toml")
+    tied = votes().with_columns(  # B = A in S2: the third seat of S2 is tied (settled by order)
+        pl.when((pl.col("district") == "S2") & (pl.col("option") == "B"))
+        .then(10_000)
+        .otherwise(pl.col("votes"))
+        .alias("votes")
+    )
+    _, options, plans = module._setup(rs, tied, None, module.Noise.parse("multinomial"))
+    parties = tuple(dict.fromkeys(p for p, _ in options.values()))
+    party_idx = np.array([parties.index(options[o][0]) for o in options], dtype=np.int64)
+    assert module._certain_baseline(plans, party_idx, len(parties)) is None
+    res = simulate(rs, tied, runs=20, seed=1, workers=1)
+    frame = rs.allocate(tied).by("party")
+    want = dict(zip(frame["party"].to_list(), frame["seats"].to_list(), strict=True))
+    assert res.baseline == tuple(int(want.get(p, 0)) for p in parties)
+    assert simulate(rs, tied, runs=20, seed=1, ties="error", workers=1).baseline is None
