@@ -407,9 +407,9 @@ def _fast(plan: _TierPlan) -> bool:
 
 
 def _rows(plan: _TierPlan, v: IntArray, ok: BoolArray, house: IntArray) -> tuple[IntArray, BoolArray]:
-    """The vectorised solver of the tier's method family on rows ``v`` (each with its own magnitude)."""
-    if plan.spec.family == "divisor" and plan.spec.signpost is not None:
-        return _divisor_rows(plan.spec, v, ok, house)
+    """The vectorised solver of the tier's method family on rows ``v`` (each with its own magnitude).
+
+    ``v`` is 0 wherever ``ok`` is false (as :func:`seats.batch.allocate` passes it)."""
     if plan.spec.family == "plurality":
         return _plurality_rows(plan.spec, v, ok, house)
     return _batch_rows(plan.spec, v, ok, house)
@@ -481,47 +481,6 @@ def _excluded(plan: _TierPlan, v: IntArray, party: IntArray, alliance: IntArray)
 # ---------------------------------------------------------------- solvers: rows with their own magnitudes
 
 
-def _divisor_rows(
-    spec: MethodSpec, v: IntArray, ok: BoolArray, house: IntArray
-) -> tuple[IntArray, BoolArray]:
-    """Float solution of every row (each with its own magnitude) and the rows it certifies, as in batch."""
-    sp = spec.signpost
-    assert sp is not None
-    vf = np.where(ok, v, 0).astype(np.float64)
-    total = vf.sum(axis=1)
-    hf = np.maximum(house, 1).astype(np.float64)
-    contenders = ok.sum(axis=1)
-    divisor = np.where(total > 0, total / (hf + contenders / 2), 1.0)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        s = np.where(ok, sp.estimate(vf / divisor[:, None]), 0.0).astype(np.int64)
-    for _ in range(3):  # rescale the divisor of rows far off; the passes below fix the last few seats
-        got = s.sum(axis=1)
-        far = np.flatnonzero((np.abs(got - house) > 2) & (total > 0) & (got > 0))
-        if not far.size:
-            break
-        divisor[far] *= got[far] / hf[far]
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            s[far] = np.where(ok[far], sp.estimate(vf[far] / divisor[far, None]), 0.0).astype(np.int64)
-    inf = np.inf
-    hopeless = (contenders == 0) & (house > 0)
-    if sp.b(0) == 0:
-        hopeless |= contenders > house
-    for _ in range(4 * v.shape[1] + 8):
-        diff = s.sum(axis=1) - house
-        short = np.flatnonzero((diff < 0) & ~hopeless)
-        over = np.flatnonzero((diff > 0) & ~hopeless)
-        if not short.size and not over.size:
-            break
-        if short.size:
-            q = np.where(ok[short], sp.quotients(vf[short], s[short]), -inf)
-            s[short, q.argmax(axis=1)] += 1
-        if over.size:
-            q = np.where(ok[over] & (s[over] > 0), sp.quotients(vf[over], np.maximum(s[over] - 1, 0)), inf)
-            s[over, q.argmin(axis=1)] -= 1
-    certified = _divisor_certified(sp, vf, ok, s, house)
-    return s, certified
-
-
 def _divisor_certified(sp: Any, vf: FloatArray, ok: BoolArray, s: IntArray, house: IntArray) -> BoolArray:
     """Rows whose seats ``s`` the floats certify: the best losing quotient is below the worst winning one
     by far more than rounding error (as :mod:`seats.batch` certifies)."""
@@ -580,20 +539,15 @@ def _plurality_rows(
 
 
 def _batch_rows(spec: MethodSpec, v: IntArray, ok: BoolArray, house: IntArray) -> tuple[IntArray, BoolArray]:
-    """Other families: the batch path's vectorised solver, one call per distinct magnitude."""
+    """Divisor and largest-remainder methods: the batch path's vectorised solver with one house per row
+    (:func:`seats.batch.allocate` with ``seats=`` an array); rows it does not certify go to the exact
+    engine."""
     from seats import batch
 
     solver = batch._SOLVERS.get(spec.family)
-    seats = np.zeros_like(v)
-    certified = np.zeros(v.shape[0], dtype=bool)
-    if solver is None:
-        return seats, certified
-    for h in np.unique(house).tolist():
-        rows = np.flatnonzero(house == h)
-        s, c = solver(spec, v[rows], ok[rows], int(h))
-        seats[rows] = s
-        certified[rows] = c
-    return seats, certified
+    if solver is None or not v.shape[0]:
+        return np.zeros_like(v), np.zeros(v.shape[0], dtype=bool)
+    return batch._solve(spec, solver, v, ok, np.asarray(house, dtype=np.int64), None)
 
 
 @dataclass(slots=True)
