@@ -708,7 +708,7 @@ def _exact(
 
 @dataclass(slots=True)
 class _Lazy:
-    """A plurality tier drawn as (m+1 strongest candidates, the rest together) per district.
+    """A plurality tier drawn as (its m winners, close runners-up, the rest together) per district.
 
     By the aggregation property of the multinomial, drawing the strongest
     candidates and the *sum* of the others, then splitting that sum among them
@@ -719,7 +719,7 @@ class _Lazy:
 
     major: IntArray  # (D, J) local columns of the strongest candidates, -1 = padding
     win: BoolArray  # (D, J) the first m of them (the observed winners)
-    p_major: FloatArray  # (D, J + 1) their shares, the others' total share last
+    p_major: FloatArray  # (D, J + 1) their shares, then the others' total share (column ``rest``), then 0
     minor: IntArray  # (D, M) local columns of the others, -1 = padding
     p_minor: FloatArray  # (D, M) their shares within the others
     has_minor: BoolArray  # (D,)
@@ -727,6 +727,13 @@ class _Lazy:
     reach: IntArray  # (J,) how many districts (a prefix) have a candidate in column j
     votes: IntArray  # (D,) each district's votes
     won: IntArray  # (D, K) in the plan's order: 1 for the observed winners
+    rest: IntArray  # (D,) the column of the others' total in each district
+
+
+def _rest(lz: _Lazy, compact: IntArray) -> IntArray:
+    """``(runs, D)`` the others' total in every (run, district) of a compact draw."""
+    out: IntArray = np.take_along_axis(compact, lz.rest[None, :, None], axis=2)[:, :, 0]
+    return out
 
 
 def _lazy(plan: _TierPlan) -> _Lazy:
@@ -758,7 +765,7 @@ def _lazy(plan: _TierPlan) -> _Lazy:
         rest = o[c:]
         minor[d, : len(rest)] = rest
         total = int(obs[rest].sum()) if rest else 0
-        p_major[d, jmax] = total / n
+        p_major[d, c] = total / n  # right after the district's own columns: no padding to draw through
         if total:
             p_minor[d, : len(rest)] = obs[rest] / total
     has_minor: BoolArray = np.asarray((minor >= 0).any(axis=1), dtype=bool)
@@ -781,6 +788,7 @@ def _lazy(plan: _TierPlan) -> _Lazy:
         reach,
         votes[pos],
         won,
+        np.asarray(cut, dtype=np.int64)[pos],
     )
 
 
@@ -790,7 +798,7 @@ def _expand(
     """Full ``(runs, D, K)`` votes from the compact draw: ``rows`` (run, district) get the split ``minors``
     used to allocate them; every other row's split is drawn from ``fill`` (it cannot change a seat)."""
     runs = compact.shape[0]
-    every = _multinomial(fill, compact[:, :, -1], lz.p_minor, runs)
+    every = _multinomial(fill, _rest(lz, compact), lz.p_minor, runs)
     if rows.size:
         at = np.empty_like(lz.order)
         at[lz.order] = np.arange(lz.order.size)
@@ -813,7 +821,7 @@ def _solve_lazy(
     split: np.random.Generator,
 ) -> tuple[_Outcome, IntArray, IntArray]:
     """Allocate a plurality tier from its compact draw; also the (run, district) rows split, and the split."""
-    rest = compact[:, :, -1]
+    rest = _rest(lz, compact)
     big = np.iinfo(np.int64).max
     low = np.full(rest.shape, big)
     high = rest.copy() if lz.has_minor.all() else np.where(lz.has_minor[None], rest, -1)
