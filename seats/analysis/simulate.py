@@ -732,7 +732,8 @@ class _Lazy:
 
 def _rest(lz: _Lazy, compact: IntArray) -> IntArray:
     """``(runs, D)`` the others' total in every (run, district) of a compact draw."""
-    out: IntArray = np.take_along_axis(compact, lz.rest[None, :, None], axis=2)[:, :, 0]
+    runs, dcount, width = compact.shape
+    out: IntArray = compact.reshape(runs, dcount * width).take(np.arange(dcount) * width + lz.rest, axis=1)
     return out
 
 
