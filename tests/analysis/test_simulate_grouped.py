@@ -111,17 +111,18 @@ def test_dirichlet_noise_draws_every_list(rs: RuleSet) -> None:
     assert all(p.grouped is None and p.lazy is None for p in plans)
 
 
-def force_splits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+def force_splits(monkeypatch: pytest.MonkeyPatch, *, force: bool = True) -> list[int]:
     """Make the compact check give up on a third of the (run, district) rows, as if each group there had
     reached a seat: those rows (and every district of those runs, for the national list) are split and
-    solved from full votes. Returns the sizes of the splits made to allocate."""
+    solved from full votes. Returns the sizes of the splits made to allocate (with ``force=False``, only
+    counts them)."""
     real_solve, real_split = module._solve_fast, module._split_rows
     sizes: list[int] = []
 
     def solve(
         plan: module._TierPlan, v: np.ndarray, excluded: np.ndarray | None
     ) -> tuple[module._Outcome, np.ndarray, np.ndarray]:
-        if not any(n.startswith("group:") for names in plan.names for n in names):
+        if not force or not any(n.startswith("group:") for names in plan.names for n in names):
             return real_solve(plan, v, excluded)
         out, pending, running = real_solve(dataclasses.replace(plan, base=None), v, excluded)
         pick = np.flatnonzero(out.rows.sum(axis=1) % 3 == 0)
@@ -142,10 +143,12 @@ def test_grouped_runs_equal_the_scalar_engine(
 ) -> None:
     """Groups drawn as one (splits are rare), and groups split in a third of the rows: the seats are
     the scalar engine's on the run's full votes either way."""
-    sizes = force_splits(monkeypatch) if forced else []
+    sizes = force_splits(monkeypatch, force=forced)
     plain = simulate(rs, votes(), runs=300, seed=5, workers=1)
     if forced:
         assert 0 < sum(sizes) < 300 * 3
+    else:  # the groups stay far below every last quotient here: no run needs its groups split
+        assert sum(sizes) == 0
     kept = simulate(rs, votes(), runs=300, seed=5, keep_votes=True, workers=1)
     assert np.array_equal(kept.seats, plain.seats)  # showing the votes never changes a seat
     for row in range(0, kept.kept, 11):
@@ -323,3 +326,51 @@ def test_an_uncertified_baseline_falls_back_to_the_scalar_engine(tmp_path: Path)
     want = dict(zip(frame["party"].to_list(), frame["seats"].to_list(), strict=True))
     assert res.baseline == tuple(int(want.get(p, 0)) for p in parties)
     assert simulate(rs, tied, runs=20, seed=1, ties="error", workers=1).baseline is None
+
+
+def test_two_derived_tiers_one_with_several_districts_share_the_groups(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second tier derived from the grouped list tier, by parent region: its compact votes sum the
+    groups per region, and forced splits still give the scalar engine's seats in every tier."""
+    text = RULES.replace("total_seats = 25", "total_seats = 30").replace(
+        "[[link]]",
+        '[[tier]]\nid = "regional"\nkind = "derived"\nsource = "state-list"\nmethod = "sainte-lague"\n'
+        'districts = [{id = "R1", seats = 3}, {id = "R2", seats = 2}]\n\n[[link]]',
+    )
+    text = text.replace('{id = "S1", seats = 4}', '{id = "S1", seats = 4, parent = "R1"}')
+    text = text.replace('{id = "S2", seats = 3}', '{id = "S2", seats = 3, parent = "R1"}')
+    text = text.replace('{id = "S3", seats = 5}', '{id = "S3", seats = 5, parent = "R2"}')
+    text = text.replace(
+        'tiers = ["nominal", "state-list", "national-list"]',
+        'tiers = ["nominal", "state-list", "national-list", "regional"]',
+    )
+    (tmp_path / "ruleset.toml").write_text(text, encoding="utf-8")
+    rs = load_ruleset(tmp_path / "ruleset.toml")
+    state = plan_of(rs, "state-list")
+    assert state.grouped is not None and len(state.grouped.derived) == 2
+    assert plan_of(rs, "regional").via == "state-list"
+    with pytest.MonkeyPatch.context() as count:  # unforced, the regions' group sums never need a split
+        counted = force_splits(count, force=False)
+        simulate(rs, votes(), runs=150, seed=8, workers=1)
+    assert sum(counted) == 0
+    sizes = force_splits(monkeypatch)
+    res = simulate(rs, votes(), runs=150, seed=8, keep_votes=True, workers=1)
+    assert sum(sizes) > 0
+    assert (res.tier_seats["regional"].sum(axis=1) == 5).all()
+    for row in range(0, res.kept, 7):
+        run = int(res.run_index[row])
+        scalar = rs.allocate(res.run_votes(run))
+        for tier in rs.tier_ids:
+            assert res.tier_seats[tier][row].tolist() == by_party(scalar, res.parties, tier), (run, tier)
+
+
+def test_a_list_tier_with_a_threshold_is_drawn_in_full(tmp_path: Path) -> None:
+    text = RULES.replace(
+        'method = "dhondt"\ndistricts = [{id = "S1"',
+        'method = "dhondt"\nthreshold = "3%"\ndistricts = [{id = "S1"',
+    )
+    (tmp_path / "ruleset.toml").write_text(text, encoding="utf-8")
+    rs = load_ruleset(tmp_path / "ruleset.toml")
+    assert rs.tier("state-list").threshold
+    assert plan_of(rs, "state-list").grouped is None and plan_of(rs, "national-list").via is None
