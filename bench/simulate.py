@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     t_start = time.perf_counter()
 
     rs = seats.load_ruleset("ve-2020-an")
-    workers = os.cpu_count() or 1
+    workers = sim._cores()  # what simulate uses by default
     sim.simulate(rs, runs=sim.CHUNK, seed=SEED)  # warm-up, untimed: imports, first polars and numpy calls
     end_to_end: dict[str, float] = {}
     for noise in ("multinomial", "dirichlet:20000"):

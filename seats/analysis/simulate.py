@@ -1595,9 +1595,10 @@ def simulate(
     progress:
         Called with the number of runs just finished after each chunk of :data:`CHUNK` runs.
     workers:
-        Threads that draw and allocate chunks at once (default: the machine's cores, at most one per
-        chunk). Every chunk has generators of its own (:func:`_chunk_generators`), so the result is
-        the same for any number of workers.
+        Threads that draw and allocate chunks of :data:`CHUNK` runs at once (default: the cores this
+        process may use). Every chunk has generators of its own, children of
+        ``numpy.random.SeedSequence(seed)`` by the chunk's number, so the result is the same for any
+        number of workers.
 
     Examples
     --------
@@ -1619,7 +1620,7 @@ def simulate(
     elif isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise SimulationError(f"seed must be a whole number >= 0, got {seed!r}")
     if workers is None:
-        workers = os.cpu_count() or 1
+        workers = _cores()
     elif isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise SimulationError(f"workers must be a whole number >= 1, got {workers!r}")
     frame, options, plans = _setup(ruleset, votes, ties, model)
@@ -1737,6 +1738,18 @@ def _certain_baseline(plans: Sequence[_TierPlan], party_idx: IntArray, width: in
         d, k = np.nonzero(plan.base > 0)
         np.add.at(got, party_idx[plan.col[d, k]], plan.base[d, k])
     return tuple(int(x) for x in got)
+
+
+def _cores() -> int:
+    """The cores this process may run on (its CPU affinity where the platform has one).
+
+    >>> _cores() >= 1
+    True
+    """
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # no affinity on this platform
+        return os.cpu_count() or 1
 
 
 def _chunk_generators(seed: int, index: int) -> tuple[np.random.Generator, ...]:
