@@ -24,7 +24,9 @@ array([[4, 3, 1, 0],
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -179,6 +181,8 @@ def _divisor_rows(
 
 
 _CHUNK = 8192  # rows per block: a block's arrays stay in cache
+_THREADS = min(2, os.cpu_count() or 1)  # threads for the blocks of a large batch
+_BLOCKS_PER_THREAD = 3  # fewer blocks than this per thread: one thread (starting one costs more)
 _ABSENT = 1e-300  # stands in for 0 votes: a first quotient no party can lose to, no seat
 
 Houses = int | IntArray  # one house size for every row, or one per row
@@ -226,71 +230,100 @@ def _linear_rows(
         return np.zeros((rows, m), dtype=np.int64), np.ones(rows, dtype=bool)
     seats = np.empty((rows, m), dtype=np.int64)  # every block is written whole below
     certified = np.empty(rows, dtype=bool)
+    starts = list(range(0, rows, _CHUNK))
+
+    def run(part: list[int]) -> None:
+        # blocks are independent, and each writes only its own rows: the result is the same
+        # whichever thread runs which block
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            for lo in part:
+                hi = min(rows, lo + _CHUNK)
+                sub_prior = None if prior is None else prior[lo:hi]
+                h = house if isinstance(house, int) else house[lo:hi]
+                certified[lo:hi] = _linear_block(sp, v[lo:hi], h, sub_prior, seats[lo:hi])
+
+    threads = min(_THREADS, len(starts) // _BLOCKS_PER_THREAD)
+    if threads > 1:  # numpy lets go of the GIL inside each operation on a block
+        parts = [starts[k::threads] for k in range(threads)]
+        with ThreadPoolExecutor(threads) as pool:
+            for done in [pool.submit(run, part) for part in parts]:
+                done.result()
+    else:
+        run(starts)
+    return seats, certified
+
+
+def _linear_block(
+    sp: LinearSignpost, v: IntArray, house: Houses, prior: IntArray | None, out: IntArray
+) -> BoolArray:
+    """One block of :func:`_linear_rows`: its seats into ``out``; which rows are certified."""
+    m = v.shape[1]
     step, off = sp.step, sp.offset
     a = off / step
     beta = 1.0 - a
-    every = bool(ok.all())
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        for lo in range(0, rows, _CHUNK):
-            hi = min(rows, lo + _CHUNK)
-            h: float | FloatArray = house if isinstance(house, int) else house[lo:hi].astype(np.float64)
-            vf = np.ascontiguousarray(v[lo:hi].T, dtype=np.float64)  # 0 wherever ok is false
-            total = np.add.reduce(vf, axis=0)
-            # shift: beta, less the prior seats (parties x rows); a_off: a, plus the prior seats
-            shift: float | FloatArray = beta
-            a_off: float | FloatArray = a
-            held = 0.0
-            if prior is not None:
-                pb = np.ascontiguousarray(prior[lo:hi].T, dtype=np.float64)
-                shift = beta - pb
-                a_off = a + pb
-                held = np.add.reduce(np.where(vf > 0, pb, 0.0), axis=0)
-                top_prior = np.maximum.reduce(pb, axis=0)
-            else:
-                top_prior = 0.0
-            # |x| <= house + prior + 1 + |beta| wherever a seat could change; x is two correctly
-            # rounded operations from the exact value, so an error far below eps
-            eps = _TOL * (h + top_prior + 2.0 + abs(beta))
-            c = (h + held - m * (beta - 0.5)) / total
-            x = vf * c
-            if prior is not None or beta:
-                x += shift
-            got = np.add.reduce(np.floor(x, out=x), axis=0)
-            if prior is not None or beta < 0:
-                got = np.add.reduce(np.maximum(x, 0.0, out=x), axis=0)
-            # one Newton step on every row's divisor: the seats' sum is c * total + m * beta
-            # less the sum of the fractional parts
-            c = (h + c * total - got) / total
-            np.multiply(vf, c, out=x)
-            if prior is not None or beta:
-                x += shift
-            s = np.floor(x)
-            frac = np.subtract(x, s, out=x)
-            if prior is not None or beta < 0:
-                # x < 0: no seat, and none for any exact x within eps of it (floor(x) <= -1 < 1)
-                np.putmask(frac, s < 0.0, 0.5)
-                np.maximum(s, 0.0, out=s)
-            if not every:  # a party without votes (x = beta, no seat) decides nothing
-                np.putmask(frac, vf == 0.0, 0.5)
-            got = np.add.reduce(s, axis=0)
-            good = (got == h) & (np.minimum.reduce(frac, axis=0) > eps)
-            good &= np.maximum.reduce(frac, axis=0) < 1.0 - eps
-            block = seats[lo:hi]
-            block[...] = s.astype(np.int64).T
-            rest = np.flatnonzero(~good)
-            if rest.size:  # take: C order (a fancy index on the columns gives F order)
-                sub = s.take(rest, axis=1)
-                vsub = vf.take(rest, axis=1)
-                if not every:
-                    np.putmask(vsub, vsub == 0.0, _ABSENT)
-                sub_a = a_off if isinstance(a_off, float) else a_off.take(rest, axis=1)
-                sub_h = h if isinstance(h, float | int) else h[rest]
-                good[rest] = _correct(sub, vsub, got[rest], sub_a, sub_h, prior is not None or a > 1)
-                block[rest] = sub.T
-            if not every:
-                good &= total > 0  # a row where no party takes part goes to the exact engine
-            certified[lo:hi] = good
-    return seats, certified
+    h: float | FloatArray = house if isinstance(house, int) else house.astype(np.float64)
+    vf = np.ascontiguousarray(v.T, dtype=np.float64)  # 0 wherever ok is false
+    total = np.add.reduce(vf, axis=0)
+    # shift: beta, less the prior seats (parties x rows); a_off: a, plus the prior seats
+    shift: float | FloatArray = beta
+    a_off: float | FloatArray = a
+    held: float | FloatArray = 0.0
+    top_prior: float | FloatArray = 0.0
+    if prior is not None:
+        pb = np.ascontiguousarray(prior.T, dtype=np.float64)
+        shift = beta - pb
+        a_off = a + pb
+        held = np.add.reduce(np.where(vf > 0, pb, 0.0), axis=0)
+        top_prior = np.maximum.reduce(pb, axis=0)
+    clamp = prior is not None or beta < 0  # x can be negative: no seat
+    # |x| <= house + prior + 1 + |beta| wherever a seat could change; x is two correctly
+    # rounded operations from the exact value, so an error far below eps
+    eps = _TOL * (h + top_prior + 2.0 + abs(beta))
+    c = (h + held - m * (beta - 0.5)) / total
+    x = vf * c
+    if prior is not None or beta:
+        x += shift
+    np.floor(x, out=x)
+    if clamp:
+        np.maximum(x, 0.0, out=x)
+    got = np.add.reduce(x, axis=0)
+    # one Newton step on every row's divisor: the seats' sum is c * total + m * beta
+    # less the sum of the fractional parts
+    c = (h + c * total - got) / total
+    np.multiply(vf, c, out=x)
+    if prior is not None or beta:
+        x += shift
+    s = np.floor(x)
+    frac = np.subtract(x, s, out=x)
+    if clamp:
+        # x < 0: no seat, and none for any exact x within eps of it (floor(x) <= -1 < 1)
+        np.putmask(frac, s < 0.0, 0.5)
+        np.maximum(s, 0.0, out=s)
+    got = np.add.reduce(s, axis=0)
+    low = np.minimum.reduce(frac, axis=0)
+    clear = np.maximum.reduce(frac, axis=0) < 1.0 - eps
+    # a party without votes has x = beta exactly, which decides nothing even when it is a
+    # whole number (D'Hondt: 0); the few rows whose smallest fraction is such a party's
+    # are looked at again without it
+    look = np.flatnonzero(clear & (low <= eps))
+    if look.size:
+        f = frac.take(look, axis=1)
+        np.putmask(f, vf.take(look, axis=1) == 0.0, 0.5)
+        low[look] = np.minimum.reduce(f, axis=0)
+    clear &= low > eps
+    good: BoolArray = clear & (got == h)
+    for j in range(m):  # a column at a time: long inner loops (faster than one transposing copy)
+        out[:, j] = s[j]
+    # rows a few seats off, every x clear: moved one seat at a time and certified
+    cols = np.flatnonzero(clear & (got != h))
+    if cols.size:
+        sub = s.take(cols, axis=1)
+        vsub = np.maximum(vf.take(cols, axis=1), _ABSENT)  # no zero to divide by
+        off_by = _cols(h, cols, 0) - got[cols]
+        good[cols] = _walk_rows(sub, vsub, off_by, _cols(a_off, cols, 1), prior is not None or a > 1)
+        out[cols] = sub.T
+    good &= total > 0  # a row where no party takes part goes to the exact engine
+    return good
 
 
 _EXACT_CHUNK = 1024  # rows per block of the exact path: its pairwise arrays are (rows x m x m)
@@ -418,67 +451,77 @@ def _cols(x: float | FloatArray, cols: IntArray, axis: int) -> float | FloatArra
     return x if isinstance(x, float | int) else x.take(cols, axis=axis)
 
 
-def _correct(
-    s: FloatArray, vf: FloatArray, got: FloatArray, a: float | FloatArray, house: float | FloatArray,
-    mask: bool,
-) -> BoolArray:
-    """Bring each column of ``s`` to ``house`` seats, one seat per pass (in place); which are certified.
+_WALK = 6  # seats a row may be off after the Newton step and still be walked, not solved exactly
 
-    ``a`` is ``offset / step`` (plus each party's prior seats, parties x columns);
-    ``mask``: a party without seats has no last quotient (``u = 0``) even where
-    ``s + a - 1`` is positive.
+
+def _walk_rows(
+    s: FloatArray, vf: FloatArray, off_by: FloatArray, a: float | FloatArray, mask: bool
+) -> BoolArray:
+    """Move ``off_by`` seats into (``> 0``) or out of (``< 0``) each column of ``s`` (in place);
+    which columns are certified.
+
+    Every column's ``x = c * v + beta`` is clear of whole numbers, so at its divisor
+    every next quotient is below and every last one above the divisor: the missing
+    seats go, one at a time, to the smallest inverse next quotient ``w = (s + a) / v``
+    (the extra ones come from the largest inverse last quotient ``u = (s + a - 1) / v``),
+    and the result is the divisor method's allocation, untied, when the seat moved
+    last is ahead of every quotient left by more than float error. Both directions
+    are walked at once on ``q = sign * (s + a - [sign < 0]) / v``, always to the
+    smallest ``q``. ``a`` is ``offset / step`` (plus each party's prior seats,
+    parties x columns); ``mask``: a party without seats has no last quotient even
+    where ``s + a - 1`` is positive. ``vf`` holds no zero.
     """
-    inv = 1.0 / vf
-    for side in (1, -1):
-        cols = np.flatnonzero(got < house) if side > 0 else np.flatnonzero(got > house)
-        if cols.size:
-            sub = s.take(cols, axis=1)
-            got[cols] = _shift(
-                sub, inv.take(cols, axis=1), _cols(a, cols, 1), _cols(house, cols, 0), side, 8, mask
-            )
-            s[:, cols] = sub
-    d = s + a
-    w_min = np.minimum.reduce(np.multiply(d, inv, out=d), axis=0)
-    d = s + (a - 1.0)
-    if mask:
-        d *= s > 0
-    d *= inv
-    u_max = np.maximum.reduce(d, axis=0)
-    certified: BoolArray = (got == house) & (w_min > u_max * (1 + 4 * _TOL)) & (u_max > 0)
+    sign = np.sign(off_by)
+    shift = np.where(sign > 0, 0.0, -1.0)  # a - 1 on the columns that give seats back
+    need = np.abs(off_by)
+    q = _signed(s, vf, a, sign, shift, mask)
+    best = np.minimum.reduce(q, axis=0)
+    moved = np.equal(q, best, out=q)  # 1.0 where the smallest q is, else 0.0
+    single: BoolArray = np.add.reduce(moved, axis=0) == 1.0
+    moved *= sign
+    s += moved
+    last = best
+    more = np.flatnonzero((need > 1) & single)
+    if more.size:  # the columns a second seat or more off, walked on their own (C order)
+        sub, sub_v, sub_a = s.take(more, axis=1), vf.take(more, axis=1), _cols(a, more, 1)
+        sub_sign, sub_shift, sub_need = sign[more], shift[more], need[more]
+        sub_last, sub_single = last[more], single[more]
+        for step in range(2, _WALK + 1):
+            q = _signed(sub, sub_v, sub_a, sub_sign, sub_shift, mask)
+            best = np.minimum.reduce(q, axis=0)
+            moved = np.equal(q, best, out=q)
+            active = sub_need >= step
+            sub_single &= ~active | (np.add.reduce(moved, axis=0) == 1.0)
+            moved *= sub_sign * active
+            sub += moved
+            sub_last = np.where(active, best, sub_last)
+            if step == _WALK:
+                sub_single &= sub_need <= _WALK
+            elif not (sub_need > step).any():
+                break
+        s[:, more] = sub
+        last[more], single[more] = sub_last, sub_single
+    edge = np.minimum.reduce(_signed(s, vf, a, sign, shift, mask), axis=0)
+    # the last seat moved is ahead of every quotient left: w_min > last (giving), u_max < last
+    # (taking back; there q = -u), by a margin float error cannot close
+    margin = np.where(sign > 0, edge - last * (1 + 4 * _TOL), edge * (1 + 4 * _TOL) - last)
+    certified: BoolArray = single & (margin > 0)
     return certified
 
 
-def _shift(
-    s: FloatArray, inv: FloatArray, a: float | FloatArray, house: float | FloatArray, side: int,
-    passes: int, mask: bool,
+def _signed(
+    s: FloatArray, vf: FloatArray, a: float | FloatArray, sign: FloatArray, shift: FloatArray, mask: bool
 ) -> FloatArray:
-    """One seat to (``side`` 1) or from (-1) every column of ``s`` (in place), then again on the
-    columns still off, at most ``passes`` times; the columns' new totals.
-
-    The seat goes to the smallest ``w`` (comes from the largest ``u``). Two equal float
-    extremes would both move: such a column cannot be certified (its margin is nil)
-    and goes to the exact engine. The columns still off are carried on in C order
-    (``take``), so every reduction runs along memory.
-    """
-    q = s + (a if side > 0 else a - 1.0)
-    if side < 0 and mask:
-        q *= s > 0
-    q *= inv
-    best = np.minimum.reduce(q, axis=0) if side > 0 else np.maximum.reduce(q, axis=0)
-    moved = np.equal(q, best, out=q)
-    if side > 0:
-        s += moved
-    else:
-        s -= moved
-    got: FloatArray = np.add.reduce(s, axis=0)
-    still = np.flatnonzero(got < house) if side > 0 else np.flatnonzero(got > house)
-    if still.size and passes > 1:
-        sub = s.take(still, axis=1)
-        got[still] = _shift(
-            sub, inv.take(still, axis=1), _cols(a, still, 1), _cols(house, still, 0), side, passes - 1, mask
-        )
-        s[:, still] = sub
-    return got
+    """``sign * (s + a + shift) / v`` per column: ``w`` where seats are given (``sign`` 1, ``shift``
+    0), ``-u`` where they are taken back (``sign`` -1, ``shift`` -1; ``+inf`` for a party
+    without seats when ``mask``)."""
+    q = s + a
+    q += shift
+    q /= vf
+    q *= sign
+    if mask:
+        np.putmask(q, (s == 0.0) & (sign < 0), np.inf)
+    return q
 
 
 def _quota_parts(method: str, total: IntArray, house: int) -> tuple[IntArray, IntArray] | None:

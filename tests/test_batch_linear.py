@@ -1,0 +1,89 @@
+"""The linear divisor path of seats/batch.py (D'Hondt, Sainte-Laguë, Danish, Imperiali): Newton step,
+seat walks, blocks and threads all give the scalar engine's seats."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import seats
+import seats.batch as batch
+
+LINEAR = ["dhondt", "sainte-lague", "danish", "imperiali"]
+
+
+def scalar_rows(votes: np.ndarray, house: int, **kwargs: Any) -> list[list[int]]:
+    names = tuple(f"p{j}" for j in range(votes.shape[1]))
+    out = []
+    for row in votes:
+        a = seats.apportion(dict(zip(names, (int(x) for x in row), strict=True)), house, **kwargs)
+        out.append(list(a.seats.values()))
+    return out
+
+
+def skewed(rows: int, parties: int, seed: int) -> np.ndarray:
+    """Many small parties: the Newton step often misses the house by several seats."""
+    rng = np.random.default_rng(seed)
+    shares = rng.dirichlet(np.linspace(2.0, 0.05, parties), size=rows)
+    return rng.multinomial(rng.integers(2_000, 200_000, size=rows), shares).astype(np.int64)
+
+
+@pytest.mark.parametrize("method", LINEAR)
+def test_rows_several_seats_off_are_walked(monkeypatch: pytest.MonkeyPatch, method: str) -> None:
+    seen: list[float] = []
+    walk = batch._walk_rows
+
+    def spy(s: Any, vf: Any, off_by: Any, *args: Any) -> Any:
+        seen.extend(np.abs(off_by).tolist())
+        return walk(s, vf, off_by, *args)
+
+    monkeypatch.setattr(batch, "_walk_rows", spy)
+    votes = skewed(400, 40, 3)
+    res = batch.allocate(votes, 60, method=method, ties="order")
+    assert max(seen) > batch._WALK  # some rows are too far off to walk: the exact path has them
+    assert sum(1 for k in seen if 1 < k <= batch._WALK) > 10
+    assert res.seats.tolist() == scalar_rows(votes, 60, method=method, ties="order")
+
+
+@pytest.mark.parametrize("method", LINEAR)
+def test_threads_give_the_same_seats(monkeypatch: pytest.MonkeyPatch, method: str) -> None:
+    monkeypatch.setattr(batch, "_CHUNK", 16)  # 25 blocks
+    votes = skewed(400, 9, 4)
+    houses = np.random.default_rng(4).integers(0, 30, size=400)
+    prior = np.random.default_rng(5).integers(0, 3, size=(400, 9))
+    results = []
+    for threads in (1, 2, 3):
+        monkeypatch.setattr(batch, "_THREADS", threads)
+        res = batch.allocate(votes, houses, method=method, ties="order", prior=prior)
+        results.append((res.seats.tolist(), res.tie_rows.tolist(), res.ties, res.exact_rows))
+    assert results[0] == results[1] == results[2]
+    names = tuple(f"p{j}" for j in range(9))
+    for r in range(0, 400, 9):
+        row = dict(zip(names, (int(x) for x in votes[r]), strict=True))
+        held = {n: int(k) for n, k in zip(names, prior[r], strict=True) if k}
+        a = seats.apportion(row, int(houses[r]), method=method, ties="order", prior_seats=held)
+        assert results[0][0][r] == list(a.seats.values())
+
+
+def test_a_small_batch_runs_on_one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_pool(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("a thread pool was started")
+
+    monkeypatch.setattr(batch, "ThreadPoolExecutor", no_pool)
+    monkeypatch.setattr(batch, "_THREADS", 2)
+    votes = skewed(2 * batch._CHUNK, 5, 6)  # two blocks: not worth a second thread
+    assert batch.apportion(votes, 10, ties="order").shape == votes.shape
+
+
+def test_the_simulated_elections_of_the_benchmark() -> None:
+    # W3's distribution (bench/run.py), a sample: Dirichlet shares, lognormal turnout, 15 parties
+    rng = np.random.default_rng(7)
+    shares = rng.dirichlet(np.linspace(2.0, 0.3, 15), size=3000)
+    turnout = np.clip(rng.lognormal(np.log(150_000), 1.0, 3000), 20_000, 2_000_000).astype(np.int64)
+    votes = rng.multinomial(turnout, shares).astype(np.int64)
+    res = batch.allocate(votes, 48, ties="order")
+    expected = scalar_rows(votes, 48, ties="order")
+    assert res.seats.tolist() == expected
+    assert res.exact_rows < 60  # the float path certifies nearly every row
