@@ -10,10 +10,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import polars as pl
 
 from seats.errors import SeatsError
@@ -80,19 +82,183 @@ _LONG = {"tier": pl.Utf8, "district": pl.Utf8, "option": pl.Utf8, "party": pl.Ut
          "votes": pl.Int64, "seats": pl.Int64}
 
 
-def _long(rows: list[DistrictResult], options: Mapping[str, tuple[str, str]]) -> pl.DataFrame:
-    data: dict[str, list[Any]] = {k: [] for k in _LONG}
-    for d in rows:
-        for option in dict.fromkeys([*d.votes, *d.seats]):
-            party, alliance = options.get(option, (option, option))
-            data["tier"].append(d.tier)
-            data["district"].append(d.district)
-            data["option"].append(option)
-            data["party"].append(party)
-            data["alliance"].append(alliance)
-            data["votes"].append(d.votes.get(option))
-            data["seats"].append(d.seats.get(option, 0))
-    return pl.DataFrame(data, schema=_LONG)
+class _Columns:
+    """The long table of some district results, column by column.
+
+    A district's rows are its options in ``dict.fromkeys([*votes, *seats])``
+    order; each row's votes (``None`` for an option with seats but no votes)
+    and seats (0 when not listed). Options are coded once: ``names`` holds each
+    distinct option, ``codes`` the option of every row, and districts listing
+    the same options in the same order (a parish-level table's thousands) share
+    one code array, their layout (``layouts``, and ``layout_of`` per district).
+    Text columns are gathered from these small lists by index
+    (polars, not Python, repeats them row by row); votes and seats are Python
+    lists extended a district at a time, so they reach polars as before.
+    """
+
+    __slots__ = ("codes", "counts", "districts", "layout_of", "layouts", "names", "options", "seats", "tiers",
+                 "votes")
+
+    def __init__(self, rows: Sequence[DistrictResult], options: Mapping[str, tuple[str, str]]) -> None:
+        index: dict[str, int] = {}
+        known: dict[tuple[str, ...], int] = {}
+        layouts: list[np.ndarray] = []  # the option codes of each distinct option order
+        layout_of: list[int] = []  # each district's
+        votes: list[int | None] = []
+        seats: list[int] = []
+        last: tuple[str, ...] | None = None
+        at = -1
+        for d in rows:
+            v, s = d.votes, d.seats
+            opts = tuple(v)
+            named = tuple(s)
+            if named == opts:  # the usual case: a seat count for every option with votes, in their order
+                votes.extend(v.values())
+                seats.extend(s.values())
+            else:
+                if not s.keys() <= v.keys():  # seats given as results (no votes), or seats without votes
+                    opts = tuple(dict.fromkeys([*v, *s]))
+                votes.extend(map(v.get, opts))
+                seats.extend(map(s.get, opts, repeat(0)))
+            if opts != last:  # neighbours usually list the same options (cheap: the same string objects)
+                found = known.get(opts)
+                if found is None:
+                    found = known[opts] = len(layouts)
+                    layouts.append(np.fromiter((index.setdefault(o, len(index)) for o in opts), np.int64,
+                                               len(opts)))
+                last, at = opts, found
+            layout_of.append(at)
+        self.tiers = [d.tier for d in rows]
+        self.districts = [d.district for d in rows]
+        self.layouts = layouts
+        self.layout_of = np.array(layout_of, dtype=np.int64)
+        sizes = np.array([len(codes) for codes in layouts], dtype=np.int64)
+        self.counts = sizes[self.layout_of] if layout_of else np.zeros(0, dtype=np.int64)
+        self.codes = (np.concatenate([layouts[i] for i in layout_of]) if layout_of
+                      else np.zeros(0, dtype=np.int64))
+        self.names = list(index)
+        self.options = [options.get(o, (o, o)) for o in self.names]
+        self.votes = votes
+        self.seats = seats
+
+    def district_of_row(self) -> np.ndarray:
+        """Each row's district, as its position in ``rows``."""
+        return np.repeat(np.arange(len(self.counts), dtype=np.int64), self.counts)
+
+    def option_text(self, codes: np.ndarray | pl.Series) -> dict[str, pl.Series]:
+        """The option, party and alliance of each code in ``codes``."""
+        return {
+            "option": pl.Series(self.names, dtype=pl.Utf8).gather(codes),
+            "party": pl.Series([p for p, _ in self.options], dtype=pl.Utf8).gather(codes),
+            "alliance": pl.Series([a for _, a in self.options], dtype=pl.Utf8).gather(codes),
+        }
+
+    def frame(self) -> pl.DataFrame:
+        """The long table: tier, district, option, party, alliance, votes, seats."""
+        which = self.district_of_row()
+        return pl.DataFrame(
+            {
+                "tier": pl.Series(self.tiers, dtype=pl.Utf8).gather(which),
+                "district": pl.Series(self.districts, dtype=pl.Utf8).gather(which),
+                **self.option_text(self.codes),
+                "votes": pl.Series(self.votes, dtype=pl.Int64),
+                "seats": pl.Series(self.seats, dtype=pl.Int64),
+            },
+            schema=_LONG,
+        )
+
+    def seats_by_tier_and_option(self) -> pl.DataFrame:
+        """Seats summed per (tier, option): the long table's columns, one row per pair, in no set order.
+
+        Every roll-up by alliance, party or option groups whole (tier, option)
+        pairs, so it gives from these few rows what it gives from every row.
+        """
+        tier_ids: dict[str, int] = {}
+        tier_of = np.fromiter((tier_ids.setdefault(t, len(tier_ids)) for t in self.tiers), np.int64,
+                              len(self.tiers))
+        summed = (
+            pl.DataFrame({"t": np.repeat(tier_of, self.counts), "o": self.codes,
+                          "seats": pl.Series(self.seats, dtype=pl.Int64)})
+            .group_by(["t", "o"])
+            .agg(pl.col("seats").sum())
+        )
+        return pl.DataFrame(
+            {
+                "tier": pl.Series(list(tier_ids), dtype=pl.Utf8).gather(summed["t"]),
+                "district": pl.Series([None] * summed.height, dtype=pl.Utf8),
+                **self.option_text(summed["o"]),
+                "votes": pl.Series([None] * summed.height, dtype=pl.Int64),
+                "seats": summed["seats"],
+            },
+            schema=_LONG,
+        )
+
+    def by_district(self) -> pl.DataFrame:
+        """Votes and seats per (tier, district, alliance), in the long table's order, zero rows dropped.
+
+        That order is the order of first appearance. When no (tier, district)
+        comes twice, a district's rows are all its rows, so its groups are its
+        alliances in the order they first appear among its options: worked out
+        once per option order, and summed with integer numpy scatter-adds
+        (``None`` votes count as nothing, as in a polars sum).
+        """
+        pairs: dict[tuple[str, str], int] = {}
+        for key in zip(self.tiers, self.districts, strict=True):
+            pairs.setdefault(key, len(pairs))
+        alliance_ids: dict[str, int] = {}
+        alliance_of = np.fromiter((alliance_ids.setdefault(a, len(alliance_ids)) for _, a in self.options),
+                                  np.int64, len(self.options))
+        votes = pl.Series(self.votes, dtype=pl.Int64)
+        seats = pl.Series(self.seats, dtype=pl.Int64)
+        if len(pairs) < len(self.tiers):  # a (tier, district) twice: only a result built by hand
+            pair_of = np.array([pairs[key] for key in zip(self.tiers, self.districts, strict=True)],
+                               dtype=np.int64)
+            summed = (
+                pl.DataFrame({"k": np.repeat(pair_of, self.counts), "a": alliance_of[self.codes],
+                              "votes": votes, "seats": seats})
+                .group_by(["k", "a"], maintain_order=True)
+                .agg(pl.col("votes").sum(), pl.col("seats").sum())
+            )
+            k, a = summed["k"].to_numpy(), summed["a"].to_numpy()
+            vote_sums, seat_sums = summed["votes"].to_numpy(), summed["seats"].to_numpy()
+        else:
+            local: list[np.ndarray] = []  # each layout's rows: their group, numbered in order of appearance
+            groups: list[np.ndarray] = []  # each layout's groups: their alliance
+            for codes in self.layouts:
+                alliances = alliance_of[codes]
+                distinct, first, inverse = np.unique(alliances, return_index=True, return_inverse=True)
+                rank = np.empty(len(distinct), dtype=np.int64)
+                rank[np.argsort(first, kind="stable")] = np.arange(len(distinct))
+                local.append(rank[inverse.reshape(-1)])
+                groups.append(distinct[np.argsort(first, kind="stable")])
+            per = np.array([len(g) for g in groups], dtype=np.int64)[self.layout_of]
+            starts = np.cumsum(per) - per
+            n_groups = int(per.sum())
+            group = (np.repeat(starts, self.counts)
+                     + (np.concatenate([local[i] for i in self.layout_of]) if len(self.layout_of)
+                        else np.zeros(0, dtype=np.int64)))
+            vote_sums = np.zeros(n_groups, dtype=np.int64)
+            seat_sums = np.zeros(n_groups, dtype=np.int64)
+            np.add.at(vote_sums, group, votes.fill_null(0).to_numpy())
+            np.add.at(seat_sums, group, seats.to_numpy())
+            k = np.repeat(np.arange(len(per), dtype=np.int64), per)
+            a = (np.concatenate([groups[i] for i in self.layout_of]) if len(self.layout_of)
+                 else np.zeros(0, dtype=np.int64))
+        keep = (seat_sums > 0) | (vote_sums > 0)
+        keys = list(pairs)
+        return pl.DataFrame(
+            {
+                "tier": pl.Series([t for t, _ in keys], dtype=pl.Utf8).gather(k[keep]),
+                "district": pl.Series([d for _, d in keys], dtype=pl.Utf8).gather(k[keep]),
+                "alliance": pl.Series(list(alliance_ids), dtype=pl.Utf8).gather(a[keep]),
+                "votes": pl.Series(vote_sums[keep], dtype=pl.Int64),
+                "seats": pl.Series(seat_sums[keep], dtype=pl.Int64),
+            }
+        )
+
+
+def _long(rows: Sequence[DistrictResult], options: Mapping[str, tuple[str, str]]) -> pl.DataFrame:
+    return _Columns(rows, options).frame()
 
 
 def _rollup(long: pl.DataFrame, level: str, tiers: list[str]) -> pl.DataFrame:
@@ -175,7 +341,7 @@ class TierResult:
         >>> seats.load_ruleset("ve-2020-an").allocate().tier("nominal").to_polars().columns[:3]
         ['tier', 'district', 'option']
         """
-        return _long(list(self.districts), self.options)
+        return _long(self.districts, self.options)
 
     def by(self, level: str = "alliance") -> pl.DataFrame:
         """Seats rolled up to ``alliance``, ``party``, ``option``, ``tier`` or ``district``.
@@ -184,7 +350,7 @@ class TierResult:
         >>> seats.load_ruleset("ve-2020-an").allocate().tier("national-list").by("alliance")["seats"].sum()
         48
         """
-        return _by(self.to_polars(), level, [self.id], {self.id: self.tier})
+        return _by(self.districts, self.options, level, [self.id], {self.id: self.tier})
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data: the tier's id, kind, method, seats, and each district's ``to_dict()``.
@@ -208,12 +374,14 @@ class TierResult:
         return out
 
 
-def _by(long: pl.DataFrame, level: str, tiers: list[str], meta: Mapping[str, Tier]) -> pl.DataFrame:
+def _by(rows: Sequence[DistrictResult], options: Mapping[str, tuple[str, str]], level: str, tiers: list[str],
+        meta: Mapping[str, Tier]) -> pl.DataFrame:
     if level not in LEVELS:
         raise SeatsError(f"unknown level {level!r}; choose one of {', '.join(LEVELS)}")
     if level == "tier":
-        totals = long.group_by("tier").agg(pl.col("seats").sum())
-        seats_of = dict(zip(totals["tier"].to_list(), totals["seats"].to_list(), strict=True))
+        seats_of: dict[str, int] = {}
+        for d in rows:
+            seats_of[d.tier] = seats_of.get(d.tier, 0) + sum(d.seats.values())
         return pl.DataFrame(
             {
                 "tier": tiers,
@@ -225,13 +393,10 @@ def _by(long: pl.DataFrame, level: str, tiers: list[str], meta: Mapping[str, Tie
             schema={"tier": pl.Utf8, "kind": pl.Utf8, "method": pl.Utf8, "seats": pl.Int64,
                     "districts": pl.Int64},
         )
+    columns = _Columns(rows, options)
     if level == "district":
-        return (
-            long.group_by(["tier", "district", "alliance"], maintain_order=True)
-            .agg(pl.col("votes").sum(), pl.col("seats").sum())
-            .filter((pl.col("seats") > 0) | (pl.col("votes") > 0))
-        )
-    return _rollup(long, level, tiers)
+        return columns.by_district()
+    return _rollup(columns.seats_by_tier_and_option(), level, tiers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,7 +449,7 @@ class ElectionResult:
         >>> seats.load_ruleset("ve-2020-an").allocate().to_polars()["seats"].sum()
         277
         """
-        return _long([d for t in self.tiers for d in t.districts], self.options)
+        return _long(self._rows(), self.options)
 
     def by(self, level: str = "alliance") -> pl.DataFrame:
         """Seats per ``alliance`` or ``party`` (a ``seats`` column and one column per tier),
@@ -295,7 +460,10 @@ class ElectionResult:
         [130, 96, 48, 3]
         """
         ids = [t.id for t in self.tiers]
-        return _by(self.to_polars(), level, ids, {t.id: t.tier for t in self.tiers})
+        return _by(self._rows(), self.options, level, ids, {t.id: t.tier for t in self.tiers})
+
+    def _rows(self) -> list[DistrictResult]:
+        return [d for t in self.tiers for d in t.districts]
 
     def explain(self) -> str:
         """Every district's step table, tier by tier (a biproportional tier's joint table first).
