@@ -495,11 +495,12 @@ class ElectionResult:
         >>> data["total"], [t["seats"] for t in data["tiers"]]
         (277, [130, 96, 48, 3])
         """
+        tiers = [t.to_dict() for t in self.tiers]  # each counts its seats once: the total is their sum
         return {
             "ruleset": self.ruleset.id,
-            "total": self.total,
+            "total": sum(t["seats"] for t in tiers),
             "seed": self.seed,
             "by_alliance": self.by("alliance").to_dicts(),
             "ties": [e.to_dict() for e in self.ties],
-            "tiers": [t.to_dict() for t in self.tiers],
+            "tiers": tiers,
         }
