@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import seats
 from seats.analysis import simulate as module
@@ -374,3 +376,59 @@ def test_a_list_tier_with_a_threshold_is_drawn_in_full(tmp_path: Path) -> None:
     rs = load_ruleset(tmp_path / "ruleset.toml")
     assert rs.tier("state-list").threshold
     assert plan_of(rs, "state-list").grouped is None and plan_of(rs, "national-list").via is None
+
+
+PROPERTY = """
+id = "prop"
+name = "Two states and their sum"
+total_seats = {total}
+ties = "order"
+
+[[tier]]
+id = "list"
+kind = "list"
+method = "{method}"
+districts = [{{id = "S1", seats = {s1}}}, {{id = "S2", seats = {s2}}}]
+
+[[tier]]
+id = "national"
+kind = "derived"
+source = "list"
+method = "{method}"
+districts = [{{id = "N", seats = {n}}}]
+"""
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    s1=st.lists(st.integers(0, 400), min_size=5, max_size=5),
+    s2=st.lists(st.integers(0, 400), min_size=5, max_size=5),
+    seats=st.tuples(st.integers(1, 4), st.integers(1, 4), st.integers(1, 5)),
+    method=st.sampled_from(["dhondt", "sainte-lague"]),
+)
+def test_any_grouping_gives_the_scalar_engines_seats(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    s1: list[int],
+    s2: list[int],
+    seats: tuple[int, int, int],
+    method: str,
+) -> None:
+    """Small lists packed right up to the last quotient (so groups often reach a seat and are split):
+    every run's seats in both tiers are the scalar engine's on that run's full votes."""
+    monkeypatch.setattr(module, "_LAZY_MARGIN", 0.999)
+    monkeypatch.setattr(module, "_LAZY_Z", 0.0)
+    lists = {"S1": [1000, 700, *s1], "S2": [900, 800, *s2]}
+    text = PROPERTY.format(total=sum(seats), method=method, s1=seats[0], s2=seats[1], n=seats[2])
+    path = tmp_path / f"prop-{abs(hash((tuple(s1), tuple(s2), seats, method)))}"
+    path.mkdir()
+    (path / "ruleset.toml").write_text(text, encoding="utf-8")
+    rs = load_ruleset(path / "ruleset.toml")
+    rows = [("list", d, f"L{k}", v) for d, vs in lists.items() for k, v in enumerate(vs) if v > 0]
+    frame = pl.DataFrame(rows, schema=["tier", "district", "option", "votes"], orient="row")
+    res = simulate(rs, frame, runs=15, seed=3, keep_votes=True, workers=1)
+    for row in range(res.kept):
+        run = int(res.run_index[row])
+        scalar = rs.allocate(res.run_votes(run))
+        for tier in rs.tier_ids:
+            assert res.tier_seats[tier][row].tolist() == by_party(scalar, res.parties, tier), (run, tier)
