@@ -89,11 +89,16 @@ def _as_matrix(votes: Any) -> IntArray:
             )
     elif arr.dtype.kind not in "iu":
         raise InvalidVotesError(f"votes must be an integer array, got dtype {arr.dtype}")
-    if arr.size and arr.min() < 0:
-        r, c = np.argwhere(arr < 0)[0]
-        raise InvalidVotesError(f"votes must not be negative; row {r}, column {c} is {arr[r, c]}")
-    if arr.size and arr.max() >= 2**62:
-        raise InvalidVotesError("votes too large for the batch path; use seats.apportion row by row")
+    if arr.size:
+        suspect = True
+        if arr.dtype.kind in "iu":  # one pass: a negative sets the sign bit, 2**62 or more bit 62
+            bits = int(np.bitwise_or.reduce(arr, axis=None))
+            suspect = bits < 0 or bits >= 2**62
+        if suspect and arr.min() < 0:
+            r, c = np.argwhere(arr < 0)[0]
+            raise InvalidVotesError(f"votes must not be negative; row {r}, column {c} is {arr[r, c]}")
+        if suspect and arr.max() >= 2**62:
+            raise InvalidVotesError("votes too large for the batch path; use seats.apportion row by row")
     return arr.astype(np.int64, copy=False)  # read only: never written to
 
 
@@ -194,7 +199,7 @@ def _linear_vectorised(sp: LinearSignpost) -> bool:
 
 
 def _linear_rows(
-    sp: LinearSignpost, v: IntArray, ok: BoolArray, house: Houses, prior: IntArray | None = None
+    sp: LinearSignpost, v: IntArray, ok: BoolArray | None, house: Houses, prior: IntArray | None = None
 ) -> tuple[IntArray, BoolArray]:
     """Linear signposts with ``d(0) > 0``: the scalar fast path, a block of rows at a time.
 
@@ -210,7 +215,7 @@ def _linear_rows(
     (last seat): the smallest ``w`` must exceed the largest ``u`` by a margin that
     float error cannot close. A block is held transposed (parties x rows), so that
     the reductions over a row's parties run along memory. ``v`` must be 0 wherever
-    ``ok`` is false (as :func:`allocate` passes it).
+    a party is not eligible (as :func:`allocate` passes it); ``ok`` is not read.
 
     ``house`` is one size for every row or one per row; ``prior`` (the seats each
     party already holds) moves a party's signposts on by that many seats:
@@ -224,11 +229,13 @@ def _linear_rows(
             live = np.flatnonzero(house > 0)
             if live.size:
                 sub_prior = None if prior is None else prior[live]
-                seats[live], certified[live] = _linear_rows(sp, v[live], ok[live], house[live], sub_prior)
+                seats[live], certified[live] = _linear_rows(sp, v[live], None, house[live], sub_prior)
             return seats, certified
     elif house == 0:
         return np.zeros((rows, m), dtype=np.int64), np.ones(rows, dtype=bool)
-    seats = np.empty((rows, m), dtype=np.int64)  # every block is written whole below
+    # the seats are held parties x rows, as the blocks compute them, and returned as their
+    # transpose: an (elections x parties) array in Fortran order, without a transposing copy
+    held_seats = np.empty((m, rows), dtype=np.int64)  # every block is written whole below
     certified = np.empty(rows, dtype=bool)
     starts = list(range(0, rows, _CHUNK))
 
@@ -240,7 +247,7 @@ def _linear_rows(
                 hi = min(rows, lo + _CHUNK)
                 sub_prior = None if prior is None else prior[lo:hi]
                 h = house if isinstance(house, int) else house[lo:hi]
-                certified[lo:hi] = _linear_block(sp, v[lo:hi], h, sub_prior, seats[lo:hi])
+                certified[lo:hi] = _linear_block(sp, v[lo:hi], h, sub_prior, held_seats[:, lo:hi])
 
     threads = min(_THREADS, len(starts) // _BLOCKS_PER_THREAD)
     if threads > 1:  # numpy lets go of the GIL inside each operation on a block
@@ -250,13 +257,15 @@ def _linear_rows(
                 done.result()
     else:
         run(starts)
+    seats = held_seats.T
     return seats, certified
 
 
 def _linear_block(
     sp: LinearSignpost, v: IntArray, house: Houses, prior: IntArray | None, out: IntArray
 ) -> BoolArray:
-    """One block of :func:`_linear_rows`: its seats into ``out``; which rows are certified."""
+    """One block of :func:`_linear_rows`: its seats into ``out`` (parties x rows); which rows are
+    certified."""
     m = v.shape[1]
     step, off = sp.step, sp.offset
     a = off / step
@@ -312,8 +321,7 @@ def _linear_block(
         low[look] = np.minimum.reduce(f, axis=0)
     clear &= low > eps
     good: BoolArray = clear & (got == h)
-    for j in range(m):  # a column at a time: long inner loops (faster than one transposing copy)
-        out[:, j] = s[j]
+    out[...] = s
     # rows a few seats off, every x clear: moved one seat at a time and certified
     cols = np.flatnonzero(clear & (got != h))
     if cols.size:
@@ -321,7 +329,7 @@ def _linear_block(
         vsub = np.maximum(vf.take(cols, axis=1), _ABSENT)  # no zero to divide by
         off_by = _cols(h, cols, 0) - got[cols]
         good[cols] = _walk_rows(sub, vsub, off_by, _cols(a_off, cols, 1), prior is not None or a > 1)
-        out[cols] = sub.T
+        out[:, cols] = sub
     good &= total > 0  # a row where no party takes part goes to the exact engine
     return good
 
@@ -729,31 +737,37 @@ def allocate(
     if len(names) != width:
         raise InvalidVotesError(f"{len(names)} party names for {width} columns")
     thr = as_fraction(threshold) if threshold is not None else None
-    ok = _eligible(v, thr)
     solver = _SOLVERS.get(spec.family)
     vectorisable = solver is not None and not options and spec.id != "custom" and rows > 0
-    given = v if thr is None else np.where(ok, v, 0)
+    sp = spec.signpost
+    # a linear divisor method's rows go to the linear path (certified by floats), then the rows
+    # it could not certify to the vectorised exact path, and only then to the exact engine
+    straight = vectorisable and isinstance(sp, LinearSignpost) and _linear_vectorised(sp)
+    # without a threshold the linear path needs no eligibility mask (a party without votes
+    # takes no seat there); the exact path makes its own for the few rows it gets
+    ok = None if straight and thr is None else _eligible(v, thr)
+    given = v if ok is None or thr is None else np.where(ok, v, 0)
     if vectorisable and solver is not None:
         # every solver masks by ok; with a threshold, zeroing the parties below it first lets
         # the linear divisor path read the votes as they are
-        out, certified = _solve(spec, solver, given, ok, house, held)
+        if ok is None:
+            assert isinstance(sp, LinearSignpost)
+            out, certified = _linear_rows(sp, given, None, house, held)
+        else:
+            out, certified = _solve(spec, solver, given, ok, house, held)
     else:
         out, certified = np.zeros_like(v), np.zeros(rows, dtype=bool)
     tie_rows: list[int] = []
     settled: list[tuple[int, TieEvent]] = []
     errors: list[tuple[int, TieError]] = []
     pending = np.flatnonzero(~certified)
-    sp = spec.signpost
-    # a row the float path of a linear divisor method could not certify would fail the scalar
-    # fast path the same way: it goes to the vectorised exact path, then to the exact engine
-    straight = vectorisable and isinstance(sp, LinearSignpost) and _linear_vectorised(sp)
     left = pending
     if straight and pending.size:
         assert isinstance(sp, LinearSignpost)
         exact = _exact_linear(
             sp,
             given[pending],
-            ok[pending],
+            given[pending] > 0 if ok is None else ok[pending],
             out[pending],
             house if isinstance(house, int) else house[pending],
             None if held is None else held[pending],
