@@ -24,6 +24,7 @@ array([[4, 3, 1, 0],
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -187,7 +188,7 @@ def _divisor_rows(
 
 _CHUNK = 8192  # rows per block: a block's arrays stay in cache
 _THREADS = min(2, os.cpu_count() or 1)  # threads for the blocks of a large batch
-_BLOCKS_PER_THREAD = 3  # fewer blocks than this per thread: one thread (starting one costs more)
+_ROWS_PER_THREAD = 8192  # fewer rows than this for each thread: one thread (starting one costs more)
 _ABSENT = 1e-300  # stands in for 0 votes: a first quotient no party can lose to, no seat
 
 Houses = int | IntArray  # one house size for every row, or one per row
@@ -237,26 +238,25 @@ def _linear_rows(
     # transpose: an (elections x parties) array in Fortran order, without a transposing copy
     held_seats = np.empty((m, rows), dtype=np.int64)  # every block is written whole below
     certified = np.empty(rows, dtype=bool)
-    starts = list(range(0, rows, _CHUNK))
 
-    def run(part: list[int]) -> None:
-        # blocks are independent, and each writes only its own rows: the result is the same
-        # whichever thread runs which block
+    def run(start: int, stop: int) -> None:
+        # rows are independent, and each block writes only its own: the result is the same
+        # however the rows are shared out
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            for lo in part:
-                hi = min(rows, lo + _CHUNK)
+            for lo in range(start, stop, _CHUNK):
+                hi = min(stop, lo + _CHUNK)
                 sub_prior = None if prior is None else prior[lo:hi]
                 h = house if isinstance(house, int) else house[lo:hi]
                 certified[lo:hi] = _linear_block(sp, v[lo:hi], h, sub_prior, held_seats[:, lo:hi])
 
-    threads = min(_THREADS, len(starts) // _BLOCKS_PER_THREAD)
+    threads = max(1, min(_THREADS, rows // _ROWS_PER_THREAD))
     if threads > 1:  # numpy lets go of the GIL inside each operation on a block
-        parts = [starts[k::threads] for k in range(threads)]
+        cuts = [rows * k // threads for k in range(threads + 1)]
         with ThreadPoolExecutor(threads) as pool:
-            for done in [pool.submit(run, part) for part in parts]:
+            for done in [pool.submit(run, a, b) for a, b in itertools.pairwise(cuts)]:
                 done.result()
     else:
-        run(starts)
+        run(0, rows)
     seats = held_seats.T
     return seats, certified
 

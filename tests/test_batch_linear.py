@@ -49,16 +49,17 @@ def test_rows_several_seats_off_are_walked(monkeypatch: pytest.MonkeyPatch, meth
 
 @pytest.mark.parametrize("method", LINEAR)
 def test_threads_give_the_same_seats(monkeypatch: pytest.MonkeyPatch, method: str) -> None:
-    monkeypatch.setattr(batch, "_CHUNK", 16)  # 25 blocks
+    monkeypatch.setattr(batch, "_CHUNK", 16)  # blocks of 16 rows
+    monkeypatch.setattr(batch, "_ROWS_PER_THREAD", 100)  # and up to 4 threads
     votes = skewed(400, 9, 4)
     houses = np.random.default_rng(4).integers(0, 30, size=400)
     prior = np.random.default_rng(5).integers(0, 3, size=(400, 9))
     results = []
-    for threads in (1, 2, 3):
+    for threads in (1, 2, 3, 4):
         monkeypatch.setattr(batch, "_THREADS", threads)
         res = batch.allocate(votes, houses, method=method, ties="order", prior=prior)
         results.append((res.seats.tolist(), res.tie_rows.tolist(), res.ties, res.exact_rows))
-    assert results[0] == results[1] == results[2]
+    assert results[0] == results[1] == results[2] == results[3]
     names = tuple(f"p{j}" for j in range(9))
     for r in range(0, 400, 9):
         row = dict(zip(names, (int(x) for x in votes[r]), strict=True))
@@ -73,7 +74,7 @@ def test_a_small_batch_runs_on_one_thread(monkeypatch: pytest.MonkeyPatch) -> No
 
     monkeypatch.setattr(batch, "ThreadPoolExecutor", no_pool)
     monkeypatch.setattr(batch, "_THREADS", 2)
-    votes = skewed(2 * batch._CHUNK, 5, 6)  # two blocks: not worth a second thread
+    votes = skewed(2 * batch._ROWS_PER_THREAD - 1, 5, 6)  # not worth a second thread
     assert batch.apportion(votes, 10, ties="order").shape == votes.shape
 
 
