@@ -296,9 +296,10 @@ def _linear_block(
     if clamp:
         np.maximum(x, 0.0, out=x)
     got = np.add.reduce(x, axis=0)
-    # one Newton step on every row's divisor: the seats' sum is c * total + m * beta
-    # less the sum of the fractional parts
-    c = (h + c * total - got) / total
+    # one damped Newton step on every row's divisor: the seats' sum is c * total + m * beta
+    # less the sum of the fractional parts, and those move too (W3: a full step lands on
+    # the house in 54% of the rows and 13% are 2 seats off or more; 0.7 of it: 56%, 6%)
+    c += _DAMPING * (h - got) / total
     np.multiply(vf, c, out=x)
     if prior is not None or beta:
         x += shift
@@ -325,8 +326,16 @@ def _linear_block(
     # rows a few seats off, every x clear: moved one seat at a time and certified
     cols = np.flatnonzero(clear & (got != h))
     if cols.size:
-        sub = s.take(cols, axis=1)
-        vsub = np.maximum(vf.take(cols, axis=1), _ABSENT)  # no zero to divide by
+        # the rows' votes again from the input, whose rows are contiguous (faster than taking
+        # columns of the block), and their seats recomputed by the same float operations
+        vsub = np.ascontiguousarray(v.take(cols, axis=0).T, dtype=np.float64)
+        sub = vsub * c[cols]
+        if prior is not None or beta:
+            sub += _cols(shift, cols, 1)
+        np.floor(sub, out=sub)
+        if clamp:
+            np.maximum(sub, 0.0, out=sub)
+        np.maximum(vsub, _ABSENT, out=vsub)  # no zero to divide by
         off_by = _cols(h, cols, 0) - got[cols]
         good[cols] = _walk_rows(sub, vsub, off_by, _cols(a_off, cols, 1), prior is not None or a > 1)
         out[:, cols] = sub
@@ -459,6 +468,7 @@ def _cols(x: float | FloatArray, cols: IntArray, axis: int) -> float | FloatArra
     return x if isinstance(x, float | int) else x.take(cols, axis=axis)
 
 
+_DAMPING = 0.7  # of the Newton step on the divisor of the linear path
 _WALK = 6  # seats a row may be off after the Newton step and still be walked, not solved exactly
 
 
