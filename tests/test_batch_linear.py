@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import seats
 import seats.batch as batch
@@ -89,3 +91,33 @@ def test_the_simulated_elections_of_the_benchmark() -> None:
     expected = scalar_rows(votes, 48, ties="order")
     assert res.seats.tolist() == expected
     assert res.exact_rows < 60  # the float path certifies nearly every row
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    method=st.sampled_from(LINEAR),
+    parties=st.integers(2, 24),
+    rows=st.integers(1, 80),
+    house=st.integers(1, 120),
+    seed=st.integers(0, 2**32 - 1),
+    spread=st.sampled_from([0.05, 0.3, 2.0]),
+    unit=st.sampled_from([1, 7, 1000]),
+)
+def test_wide_batches_equal_scalar(
+    method: str, parties: int, rows: int, house: int, seed: int, spread: float, unit: int
+) -> None:
+    # many parties and large houses: rows land several seats off the house, walk, or go exact;
+    # 'unit' multiplies every vote (ties and near-ties when the counts are small)
+    rng = np.random.default_rng(seed)
+    shares = rng.dirichlet(np.linspace(2.0, spread, parties), size=rows)
+    votes = rng.multinomial(rng.integers(1, 5_000, size=rows), shares).astype(np.int64) * unit
+    votes[:, 0] += 1
+    res = batch.allocate(votes, house, method=method, ties="order")
+    names = tuple(f"p{j}" for j in range(parties))
+    events: list[tuple[int, seats.TieEvent]] = []
+    for r in range(rows):
+        row = dict(zip(names, (int(x) for x in votes[r]), strict=True))
+        a = seats.apportion(row, house, method=method, ties="order")
+        assert res.seats[r].tolist() == list(a.seats.values()), r
+        events.extend((r, t) for t in a.ties)
+    assert list(res.ties) == events
