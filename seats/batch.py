@@ -241,13 +241,16 @@ def _linear_rows(
 
     def run(start: int, stop: int) -> None:
         # rows are independent, and each block writes only its own: the result is the same
-        # however the rows are shared out
+        # however the rows are shared out; a thread's blocks reuse its three work arrays
+        work = np.empty((3, m, min(_CHUNK, stop - start)))
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             for lo in range(start, stop, _CHUNK):
                 hi = min(stop, lo + _CHUNK)
                 sub_prior = None if prior is None else prior[lo:hi]
                 h = house if isinstance(house, int) else house[lo:hi]
-                certified[lo:hi] = _linear_block(sp, v[lo:hi], h, sub_prior, held_seats[:, lo:hi])
+                certified[lo:hi] = _linear_block(
+                    sp, v[lo:hi], h, sub_prior, held_seats[:, lo:hi], work[:, :, : hi - lo]
+                )
 
     threads = max(1, min(_THREADS, rows // _ROWS_PER_THREAD))
     if threads > 1:  # numpy lets go of the GIL inside each operation on a block
@@ -262,16 +265,17 @@ def _linear_rows(
 
 
 def _linear_block(
-    sp: LinearSignpost, v: IntArray, house: Houses, prior: IntArray | None, out: IntArray
+    sp: LinearSignpost, v: IntArray, house: Houses, prior: IntArray | None, out: IntArray, work: FloatArray
 ) -> BoolArray:
     """One block of :func:`_linear_rows`: its seats into ``out`` (parties x rows); which rows are
-    certified."""
+    certified. ``work`` holds three (parties x rows) float arrays to compute in."""
     m = v.shape[1]
     step, off = sp.step, sp.offset
     a = off / step
     beta = 1.0 - a
     h: float | FloatArray = house if isinstance(house, int) else house.astype(np.float64)
-    vf = np.ascontiguousarray(v.T, dtype=np.float64)  # 0 wherever ok is false
+    vf, x, s = work[0], work[1], work[2]
+    np.copyto(vf, v.T, casting="unsafe")  # 0 wherever a party is not eligible
     total = np.add.reduce(vf, axis=0)
     # shift: beta, less the prior seats (parties x rows); a_off: a, plus the prior seats
     shift: float | FloatArray = beta
@@ -289,7 +293,7 @@ def _linear_block(
     # rounded operations from the exact value, so an error far below eps
     eps = _TOL * (h + top_prior + 2.0 + abs(beta))
     c = (h + held - m * (beta - 0.5)) / total
-    x = vf * c
+    np.multiply(vf, c, out=x)
     if prior is not None or beta:
         x += shift
     np.floor(x, out=x)
@@ -303,7 +307,7 @@ def _linear_block(
     np.multiply(vf, c, out=x)
     if prior is not None or beta:
         x += shift
-    s = np.floor(x)
+    np.floor(x, out=s)
     frac = np.subtract(x, s, out=x)
     if clamp:
         # x < 0: no seat, and none for any exact x within eps of it (floor(x) <= -1 < 1)
