@@ -1,7 +1,9 @@
 """Vectorised apportionment of many elections at once.
 
 ``votes`` is an ``(elections x parties)`` integer array; every row is one
-election with the same house size and method. Rows are solved with numpy
+election with the same method, and the same house size or one of its own
+(divisor methods can also start each party after seats it already holds:
+``prior``). Rows are solved with numpy
 floats and then *certified*: a row is accepted only when the smallest winning
 quotient exceeds the largest losing one by far more than float error can
 explain (for largest-remainder and plurality methods, when the cut is strict).
@@ -11,7 +13,8 @@ once, by comparing every next quotient with every last one in integers, and
 a tie is settled by the same policy call the scalar engine makes; anything
 else by the exact scalar engine, row by row. The result is always identical
 to :func:`seats.apportion` row by row, and a tie that decides a seat is never
-settled silently.
+settled silently. A large batch of a linear divisor method shares its rows
+between two threads; the seats never depend on it.
 
 Examples
 --------
@@ -206,17 +209,21 @@ def _linear_rows(
 
     Each row's seats are first read off one float divisor: ``s = floor(x)`` with
     ``x = c * v + beta`` (``c`` the inverse divisor in seat units, ``beta = 1 - a``,
-    ``a = offset / step``), ``c`` from a closed form and one Newton step. When those
-    seats add up to the house and every ``x`` is farther from a whole number than
-    float error can move it, the exact ``x`` has the same floors: the row is the
-    divisor method's allocation at the divisor ``1 / c``, with no quotient equal to
-    it, hence no tie. That costs a subtraction and two reductions, no division.
-    The other rows (about half) are corrected one seat at a time and certified on
-    inverse quotients ``w = (s + a) / v`` (next seat) and ``u = (s + a - 1) / v``
-    (last seat): the smallest ``w`` must exceed the largest ``u`` by a margin that
-    float error cannot close. A block is held transposed (parties x rows), so that
-    the reductions over a row's parties run along memory. ``v`` must be 0 wherever
-    a party is not eligible (as :func:`allocate` passes it); ``ok`` is not read.
+    ``a = offset / step``), ``c`` from a closed form and one damped Newton step.
+    When those seats add up to the house and every ``x`` is farther from a whole
+    number than float error can move it, the exact ``x`` has the same floors: the
+    row is the divisor method's allocation at the divisor ``1 / c``, with no
+    quotient equal to it, hence no tie. That costs a subtraction and two
+    reductions, no division. The rows a few seats off (W3: 44%, most of them one
+    seat), every ``x`` still clear, are walked to the house one seat at a time on
+    inverse quotients (:func:`_walk_rows`) and certified by the margin of the seat
+    moved last. Every other row (ties, near-ties, rows far off) is left
+    uncertified for the exact path. A block is held transposed (parties x rows),
+    so that the reductions over a row's parties run along memory; the seats are
+    returned as the transpose of that layout (Fortran order). Rows are shared
+    between up to two threads when there are many (the seats do not depend on
+    it). ``v`` must be 0 wherever a party is not eligible (as :func:`allocate`
+    passes it); ``ok`` is not read.
 
     ``house`` is one size for every row or one per row; ``prior`` (the seats each
     party already holds) moves a party's signposts on by that many seats:
