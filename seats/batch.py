@@ -501,9 +501,11 @@ def _walk_rows(
     where ``s + a - 1`` is positive. ``vf`` holds no zero.
     """
     sign = np.sign(off_by)
-    shift = np.where(sign > 0, 0.0, -1.0)  # a - 1 on the columns that give seats back
+    # q = (s + ash) / vs: ash is a, less 1 on the columns that give seats back; vs is v, signed
+    ash = a + np.where(sign > 0, 0.0, -1.0)
+    vs = vf * sign
     need = np.abs(off_by)
-    q = _signed(s, vf, a, sign, shift, mask)
+    q = _signed(s, vs, ash, mask)
     best = np.minimum.reduce(q, axis=0)
     moved = np.equal(q, best, out=q)  # 1.0 where the smallest q is, else 0.0
     single: BoolArray = np.add.reduce(moved, axis=0) == 1.0
@@ -512,11 +514,12 @@ def _walk_rows(
     last = best
     more = np.flatnonzero((need > 1) & single)
     if more.size:  # the columns a second seat or more off, walked on their own (C order)
-        sub, sub_v, sub_a = s.take(more, axis=1), vf.take(more, axis=1), _cols(a, more, 1)
-        sub_sign, sub_shift, sub_need = sign[more], shift[more], need[more]
+        sub, sub_vs = s.take(more, axis=1), vs.take(more, axis=1)
+        sub_ash = ash.take(more, axis=ash.ndim - 1)
+        sub_sign, sub_need = sign[more], need[more]
         sub_last, sub_single = last[more], single[more]
         for step in range(2, _WALK + 1):
-            q = _signed(sub, sub_v, sub_a, sub_sign, sub_shift, mask)
+            q = _signed(sub, sub_vs, sub_ash, mask)
             best = np.minimum.reduce(q, axis=0)
             moved = np.equal(q, best, out=q)
             active = sub_need >= step
@@ -530,7 +533,7 @@ def _walk_rows(
                 break
         s[:, more] = sub
         last[more], single[more] = sub_last, sub_single
-    edge = np.minimum.reduce(_signed(s, vf, a, sign, shift, mask), axis=0)
+    edge = np.minimum.reduce(_signed(s, vs, ash, mask), axis=0)
     # the last seat moved is ahead of every quotient left: w_min > last (giving), u_max < last
     # (taking back; there q = -u), by a margin float error cannot close
     margin = np.where(sign > 0, edge - last * (1 + 4 * _TOL), edge * (1 + 4 * _TOL) - last)
@@ -538,18 +541,14 @@ def _walk_rows(
     return certified
 
 
-def _signed(
-    s: FloatArray, vf: FloatArray, a: float | FloatArray, sign: FloatArray, shift: FloatArray, mask: bool
-) -> FloatArray:
-    """``sign * (s + a + shift) / v`` per column: ``w`` where seats are given (``sign`` 1, ``shift``
-    0), ``-u`` where they are taken back (``sign`` -1, ``shift`` -1; ``+inf`` for a party
-    without seats when ``mask``)."""
-    q = s + a
-    q += shift
-    q /= vf
-    q *= sign
+def _signed(s: FloatArray, vs: FloatArray, ash: FloatArray, mask: bool) -> FloatArray:
+    """``(s + ash) / vs``: ``w = (s + a) / v`` where seats are given (``vs = v``), ``-u =
+    (s + a - 1) / -v`` where they are taken back (``vs = -v``; ``+inf`` for a party without
+    seats when ``mask``)."""
+    q = s + ash
+    q /= vs
     if mask:
-        np.putmask(q, (s == 0.0) & (sign < 0), np.inf)
+        np.putmask(q, (s == 0.0) & (vs < 0.0), np.inf)
     return q
 
 
