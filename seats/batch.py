@@ -78,7 +78,8 @@ class BatchAllocation:
     exact_rows: int
 
 
-def _as_matrix(votes: Any) -> IntArray:
+def _as_matrix(votes: Any) -> tuple[IntArray, bool]:
+    """The votes as an int64 matrix, and whether every vote is below ``2**31``."""
     arr = np.asarray(votes)
     if arr.ndim == 1:
         arr = arr[None, :]
@@ -93,17 +94,19 @@ def _as_matrix(votes: Any) -> IntArray:
             )
     elif arr.dtype.kind not in "iu":
         raise InvalidVotesError(f"votes must be an integer array, got dtype {arr.dtype}")
+    narrow = False
     if arr.size:
         suspect = True
         if arr.dtype.kind in "iu":  # one pass: a negative sets the sign bit, 2**62 or more bit 62
             bits = int(np.bitwise_or.reduce(arr, axis=None))
             suspect = bits < 0 or bits >= 2**62
+            narrow = 0 <= bits < 2**31
         if suspect and arr.min() < 0:
             r, c = np.argwhere(arr < 0)[0]
             raise InvalidVotesError(f"votes must not be negative; row {r}, column {c} is {arr[r, c]}")
         if suspect and arr.max() >= 2**62:
             raise InvalidVotesError("votes too large for the batch path; use seats.apportion row by row")
-    return arr.astype(np.int64, copy=False)  # read only: never written to
+    return arr.astype(np.int64, copy=False), narrow  # read only: never written to
 
 
 def _eligible(v: IntArray, threshold: Fraction | None) -> npt.NDArray[np.bool_]:
@@ -203,7 +206,13 @@ def _linear_vectorised(sp: LinearSignpost) -> bool:
 
 
 def _linear_rows(
-    sp: LinearSignpost, v: IntArray, ok: BoolArray | None, house: Houses, prior: IntArray | None = None
+    sp: LinearSignpost,
+    v: IntArray,
+    ok: BoolArray | None,
+    house: Houses,
+    prior: IntArray | None = None,
+    *,
+    narrow: bool = False,
 ) -> tuple[IntArray, BoolArray]:
     """Linear signposts with ``d(0) > 0``: the scalar fast path, a block of rows at a time.
 
@@ -223,7 +232,8 @@ def _linear_rows(
     returned as the transpose of that layout (Fortran order). Rows are shared
     between up to two threads when there are many (the seats do not depend on
     it). ``v`` must be 0 wherever a party is not eligible (as :func:`allocate`
-    passes it); ``ok`` is not read.
+    passes it); ``ok`` is not read. ``narrow``: every vote is below ``2**31``, so a
+    block is read through an exact int32 copy (the transposing read is faster).
 
     ``house`` is one size for every row or one per row; ``prior`` (the seats each
     party already holds) moves a party's signposts on by that many seats:
@@ -237,7 +247,9 @@ def _linear_rows(
             live = np.flatnonzero(house > 0)
             if live.size:
                 sub_prior = None if prior is None else prior[live]
-                seats[live], certified[live] = _linear_rows(sp, v[live], None, house[live], sub_prior)
+                seats[live], certified[live] = _linear_rows(
+                    sp, v[live], None, house[live], sub_prior, narrow=narrow
+                )
             return seats, certified
     elif house == 0:
         return np.zeros((rows, m), dtype=np.int64), np.ones(rows, dtype=bool)
@@ -255,8 +267,9 @@ def _linear_rows(
                 hi = min(stop, lo + _CHUNK)
                 sub_prior = None if prior is None else prior[lo:hi]
                 h = house if isinstance(house, int) else house[lo:hi]
+                block = v[lo:hi].astype(np.int32) if narrow else v[lo:hi]  # exact when narrow
                 certified[lo:hi] = _linear_block(
-                    sp, v[lo:hi], h, sub_prior, held_seats[:, lo:hi], work[:, :, : hi - lo]
+                    sp, block, h, sub_prior, held_seats[:, lo:hi], work[:, :, : hi - lo]
                 )
 
     threads = max(1, min(_THREADS, rows // _ROWS_PER_THREAD))
@@ -272,7 +285,12 @@ def _linear_rows(
 
 
 def _linear_block(
-    sp: LinearSignpost, v: IntArray, house: Houses, prior: IntArray | None, out: IntArray, work: FloatArray
+    sp: LinearSignpost,
+    v: npt.NDArray[np.int64] | npt.NDArray[np.int32],
+    house: Houses,
+    prior: IntArray | None,
+    out: IntArray,
+    work: FloatArray,
 ) -> BoolArray:
     """One block of :func:`_linear_rows`: its seats into ``out`` (parties x rows); which rows are
     certified. ``work`` holds three (parties x rows) float arrays to compute in."""
@@ -749,7 +767,7 @@ def allocate(
     """
     policy = check_policy(ties)
     spec = resolve(method)
-    v = _as_matrix(votes)
+    v, narrow = _as_matrix(votes)
     rows, width = v.shape
     house = _as_houses(seats, rows)
     held = None if prior is None else _as_prior(prior, (rows, width), spec)
@@ -772,7 +790,7 @@ def allocate(
         # the linear divisor path read the votes as they are
         if ok is None:
             assert isinstance(sp, LinearSignpost)
-            out, certified = _linear_rows(sp, given, None, house, held)
+            out, certified = _linear_rows(sp, given, None, house, held, narrow=narrow)
         else:
             out, certified = _solve(spec, solver, given, ok, house, held)
     else:

@@ -121,3 +121,15 @@ def test_wide_batches_equal_scalar(
         assert res.seats[r].tolist() == list(a.seats.values()), r
         events.extend((r, t) for t in a.ties)
     assert list(res.ties) == events
+
+
+@pytest.mark.parametrize("method", LINEAR)
+def test_votes_beyond_int32_are_read_as_int64(method: str) -> None:
+    # below 2**31 the blocks are read through an int32 copy; one larger vote turns that off
+    votes = skewed(300, 7, 8)
+    wide = votes * 2**20 + 1
+    assert wide.max() >= 2**31
+    for batch_votes in (votes, wide):
+        res = batch.allocate(batch_votes, 25, method=method, ties="order")
+        assert res.seats.tolist() == scalar_rows(batch_votes, 25, method=method, ties="order")
+    assert batch._as_matrix(votes)[1] and not batch._as_matrix(wide)[1]
