@@ -372,7 +372,8 @@ def _linear_block(
     return good
 
 
-_EXACT_CHUNK = 1024  # rows per block of the exact path: its pairwise arrays are (rows x m x m)
+_EXACT_CELLS = 2**20  # pairs per block of the exact path (its arrays are rows x parties x parties)
+_EXACT_WIDTH = 128  # more parties than this: the exact engine, row by row (pairs grow as m * m)
 
 
 @dataclass(slots=True)
@@ -405,15 +406,15 @@ def _exact_linear(
     next quotient above a last one proves the seats; equal ones are a tie, which
     is settled (or refused) exactly as the scalar engine does: the same tied
     options, contested seats, quotients and policy call. A row whose proposal is
-    not proved is left for the scalar engine (``done`` false). ``v`` is 0 wherever
-    ``ok`` is false.
+    not proved is left for the scalar engine (``done`` false), as is every row of
+    more than ``_EXACT_WIDTH`` parties. ``v`` is 0 wherever ``ok`` is false.
     """
     k, m = v.shape
     step, off = sp.step, sp.offset
     held = np.zeros((k, m), dtype=np.int64) if prior is None else prior
     h = np.full(k, house, dtype=np.int64) if isinstance(house, int) else house
     result = _Exact(np.zeros(k, dtype=bool), np.zeros((k, m), dtype=np.int64), {}, {})
-    if not k:
+    if not k or m > _EXACT_WIDTH:
         return result
     widest = step * (int(h.max()) + int(held.max()) + 1) + off
     if int(v.max()) * widest >= 2**63:
@@ -437,8 +438,9 @@ def _exact_linear(
                 q = np.where(s[over] > 0, vf[over] / d, inf)
                 s[over, q.argmin(axis=1)] -= 1
     filled = s.sum(axis=1) == h
-    for lo in range(0, k, _EXACT_CHUNK):
-        hi = min(k, lo + _EXACT_CHUNK)
+    chunk = max(1, _EXACT_CELLS // (m * m))
+    for lo in range(0, k, chunk):
+        hi = min(k, lo + chunk)
         sv, vv, pv = s[lo:hi], v[lo:hi], held[lo:hi]
         nxt = step * (sv + pv) + off  # d(s_i) times step-units: next quotient v_i / nxt_i
         lst = nxt - step  # last quotient v_j / lst_j, for j with a seat

@@ -129,3 +129,24 @@ def test_exact_path_equals_scalar(method: str, policy: str, data: st.DataObject)
         held = st.lists(st.integers(0, 3), min_size=width, max_size=width)
         prior = np.asarray(data.draw(st.lists(held, min_size=rows, max_size=rows)), dtype=np.int64)
     check_rows(votes, houses, prior, method=method, ties=policy, seed=data.draw(st.integers(0, 99)))
+
+
+def test_exact_blocks_and_wide_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(9)
+    votes = rng.integers(0, 5, size=(120, 6)) * 10
+    votes[:, 2] += 1
+    monkeypatch.setattr(seats.batch, "_EXACT_CELLS", 36 * 7)  # blocks of 7 rows, the last one short
+    check_rows(votes, 9, ties="order")
+    monkeypatch.setattr(seats.batch, "_EXACT_WIDTH", 5)  # too wide: every such row to the engine
+    calls: list[int] = []
+    engine = seats.batch.exact_divisor  # type: ignore[attr-defined]
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return engine(*args, **kwargs)
+
+    monkeypatch.setattr(seats.batch, "exact_divisor", counted)
+    check_rows(votes, 9, ties="order")
+    res = seats.batch.allocate(votes, 9, ties="order")
+    assert res.exact_rows > 0 and len(calls) == 2 * res.exact_rows  # check_rows' call and this one
+    check_rows(votes, 9, ties="error")
