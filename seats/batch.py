@@ -351,23 +351,14 @@ def _linear_block(
         low[look] = np.minimum.reduce(f, axis=0)
     clear &= low > eps
     good: BoolArray = clear & (got == h)
-    out[...] = s
     # rows a few seats off, every x clear: moved one seat at a time and certified
-    cols = np.flatnonzero(clear & (got != h))
-    if cols.size:
-        # the rows' votes again from the input, whose rows are contiguous (faster than taking
-        # columns of the block), and their seats recomputed by the same float operations
-        vsub = np.ascontiguousarray(v.take(cols, axis=0).T, dtype=np.float64)
-        sub = vsub * c[cols]
-        if prior is not None or beta:
-            sub += _cols(shift, cols, 1)
-        np.floor(sub, out=sub)
-        if clamp:
-            np.maximum(sub, 0.0, out=sub)
-        np.maximum(vsub, _ABSENT, out=vsub)  # no zero to divide by
-        off_by = _cols(h, cols, 0) - got[cols]
-        good[cols] = _walk_rows(sub, vsub, off_by, _cols(a_off, cols, 1), prior is not None or a > 1)
-        out[:, cols] = sub
+    # rows a few seats off, every x clear: walked to the house one seat at a time, in place,
+    # on the whole block (a row with nothing to move, off_by 0, takes part in no move)
+    off = clear & (got != h)
+    if off.any():
+        off_by = np.where(off, h - got, 0.0)
+        good |= off & _walk_rows(s, vf, off_by, a_off, prior is not None or a > 1)
+    out[...] = s
     good &= total > 0  # a row where no party takes part goes to the exact engine
     return good
 
@@ -518,7 +509,9 @@ def _walk_rows(
     are walked at once on ``q = sign * (s + a - [sign < 0]) / v``, always to the
     smallest ``q``. ``a`` is ``offset / step`` (plus each party's prior seats,
     parties x columns); ``mask``: a party without seats has no last quotient even
-    where ``s + a - 1`` is positive. ``vf`` holds no zero.
+    where ``s + a - 1`` is positive. A party without votes (``v = 0``) never moves:
+    its ``q`` is ``+inf``, or ``nan`` (0 / 0), which the reductions pass over
+    (``fmin``); so does a column with ``off_by`` 0.
     """
     sign = np.sign(off_by)
     # q = (s + ash) / vs: ash is a, less 1 on the columns that give seats back; vs is v, signed
@@ -526,7 +519,7 @@ def _walk_rows(
     vs = vf * sign
     need = np.abs(off_by)
     q = _signed(s, vs, ash, mask)
-    best = np.minimum.reduce(q, axis=0)
+    best = np.fmin.reduce(q, axis=0)
     moved = np.equal(q, best, out=q)  # 1.0 where the smallest q is, else 0.0
     single: BoolArray = np.add.reduce(moved, axis=0) == 1.0
     moved *= sign
@@ -540,7 +533,7 @@ def _walk_rows(
         sub_last, sub_single = last[more], single[more]
         for step in range(2, _WALK + 1):
             q = _signed(sub, sub_vs, sub_ash, mask)
-            best = np.minimum.reduce(q, axis=0)
+            best = np.fmin.reduce(q, axis=0)
             moved = np.equal(q, best, out=q)
             active = sub_need >= step
             sub_single &= ~active | (np.add.reduce(moved, axis=0) == 1.0)
@@ -553,7 +546,7 @@ def _walk_rows(
                 break
         s[:, more] = sub
         last[more], single[more] = sub_last, sub_single
-    edge = np.minimum.reduce(_signed(s, vs, ash, mask), axis=0)
+    edge = np.fmin.reduce(_signed(s, vs, ash, mask), axis=0)
     # the last seat moved is ahead of every quotient left: w_min > last (giving), u_max < last
     # (taking back; there q = -u), by a margin float error cannot close
     margin = np.where(sign > 0, edge - last * (1 + 4 * _TOL), edge * (1 + 4 * _TOL) - last)
@@ -568,7 +561,7 @@ def _signed(s: FloatArray, vs: FloatArray, ash: FloatArray, mask: bool) -> Float
     q = s + ash
     q /= vs
     if mask:
-        np.putmask(q, (s == 0.0) & (vs < 0.0), np.inf)
+        np.putmask(q, (s == 0.0) & (vs <= 0.0), np.inf)  # -0.0 too: a party without votes
     return q
 
 
