@@ -195,7 +195,6 @@ def _divisor_rows(
 _CHUNK = 8192  # rows per block: a block's arrays stay in cache
 _THREADS = min(2, os.cpu_count() or 1)  # threads for the blocks of a large batch
 _ROWS_PER_THREAD = 8192  # fewer rows than this for each thread: one thread (starting one costs more)
-_ABSENT = 1e-300  # stands in for 0 votes: a first quotient no party can lose to, no seat
 
 Houses = int | IntArray  # one house size for every row, or one per row
 
@@ -483,11 +482,6 @@ def _exact_linear(
                     result.seats[t, c] += 1
             result.events[t] = event
     return result
-
-
-def _cols(x: float | FloatArray, cols: IntArray, axis: int) -> float | FloatArray:
-    """``x`` at the columns ``cols`` (``axis`` 1 of a block, 0 of a per-row vector); a scalar as it is."""
-    return x if isinstance(x, float | int) else x.take(cols, axis=axis)
 
 
 _DAMPING = 0.7  # of the Newton step on the divisor of the linear path
