@@ -485,7 +485,7 @@ def _exact_linear(
 
 
 _DAMPING = 0.7  # of the Newton step on the divisor of the linear path
-_WALK = 6  # seats a row may be off after the Newton step and still be walked, not solved exactly
+_WALK = 3  # seats a row may be off after the Newton step and still be walked, not solved exactly
 
 
 def _walk_rows(
