@@ -181,7 +181,7 @@ def test_prior_rows_are_certified_by_the_vectorised_path(method: str) -> None:
     houses = rng.integers(1, 60, size=400)
     prior = rng.integers(0, 4, size=(400, 8)) * (rng.random((400, 8)) < 0.5)
     res = seats.batch.allocate(votes, houses, method=method, prior=prior)
-    assert res.exact_rows <= 4
+    assert res.exact_rows <= 8  # 2%: the float path certifies the others
     for r in range(0, 400, 7):
         expected = scalar(votes[r], houses[r], prior[r], method=method)
         assert res.seats[r].tolist() == list(expected.seats.values())
