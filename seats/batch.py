@@ -500,19 +500,21 @@ def _walk_rows(
     (the extra ones come from the largest inverse last quotient ``u = (s + a - 1) / v``),
     and the result is the divisor method's allocation, untied, when the seat moved
     last is ahead of every quotient left by more than float error. Both directions
-    are walked at once on ``q = sign * (s + a - [sign < 0]) / v``, always to the
+    are walked at once on ``q = (s + a - [sign < 0]) * sign / v``, always to the
     smallest ``q``. ``a`` is ``offset / step`` (plus each party's prior seats,
     parties x columns); ``mask``: a party without seats has no last quotient even
     where ``s + a - 1`` is positive. A party without votes (``v = 0``) never moves:
-    its ``q`` is ``+inf``, or ``nan`` (0 / 0), which the reductions pass over
-    (``fmin``); so does a column with ``off_by`` 0.
+    its ``q`` is ``+inf``, or ``nan`` (``0 * inf``), which the reductions pass over
+    (``fmin``). A column with ``off_by`` 0 (sign 0) moves nothing and is not
+    certified here.
     """
     sign = np.sign(off_by)
-    # q = (s + ash) / vs: ash is a, less 1 on the columns that give seats back; vs is v, signed
+    # q = (s + ash) * inv: ash is a, less 1 on the columns that give seats back; inv is 1 / v,
+    # signed (one division; multiplying is much faster)
     ash = a + np.where(sign > 0, 0.0, -1.0)
-    vs = vf * sign
+    inv = sign / vf
     need = np.abs(off_by)
-    q = _signed(s, vs, ash, mask)
+    q = _signed(s, inv, ash, mask)
     best = np.fmin.reduce(q, axis=0)
     moved = np.equal(q, best, out=q)  # 1.0 where the smallest q is, else 0.0
     single: BoolArray = np.add.reduce(moved, axis=0) == 1.0
@@ -521,12 +523,12 @@ def _walk_rows(
     last = best
     more = np.flatnonzero((need > 1) & single)
     if more.size:  # the columns a second seat or more off, walked on their own (C order)
-        sub, sub_vs = s.take(more, axis=1), vs.take(more, axis=1)
+        sub, sub_inv = s.take(more, axis=1), inv.take(more, axis=1)
         sub_ash = ash.take(more, axis=ash.ndim - 1)
         sub_sign, sub_need = sign[more], need[more]
         sub_last, sub_single = last[more], single[more]
         for step in range(2, _WALK + 1):
-            q = _signed(sub, sub_vs, sub_ash, mask)
+            q = _signed(sub, sub_inv, sub_ash, mask)
             best = np.fmin.reduce(q, axis=0)
             moved = np.equal(q, best, out=q)
             active = sub_need >= step
@@ -540,7 +542,7 @@ def _walk_rows(
                 break
         s[:, more] = sub
         last[more], single[more] = sub_last, sub_single
-    edge = np.fmin.reduce(_signed(s, vs, ash, mask), axis=0)
+    edge = np.fmin.reduce(_signed(s, inv, ash, mask), axis=0)
     # the last seat moved is ahead of every quotient left: w_min > last (giving), u_max < last
     # (taking back; there q = -u), by a margin float error cannot close
     margin = np.where(sign > 0, edge - last * (1 + 4 * _TOL), edge * (1 + 4 * _TOL) - last)
@@ -548,14 +550,14 @@ def _walk_rows(
     return certified
 
 
-def _signed(s: FloatArray, vs: FloatArray, ash: FloatArray, mask: bool) -> FloatArray:
-    """``(s + ash) / vs``: ``w = (s + a) / v`` where seats are given (``vs = v``), ``-u =
-    (s + a - 1) / -v`` where they are taken back (``vs = -v``; ``+inf`` for a party without
-    seats when ``mask``)."""
+def _signed(s: FloatArray, inv: FloatArray, ash: FloatArray, mask: bool) -> FloatArray:
+    """``(s + ash) * inv``: ``w = (s + a) / v`` where seats are given (``inv = 1 / v``), ``-u =
+    (s + a - 1) / -v`` where they are taken back (``inv = -1 / v``; ``+inf`` for a party
+    without seats when ``mask``)."""
     q = s + ash
-    q /= vs
+    q *= inv
     if mask:
-        np.putmask(q, (s == 0.0) & (vs <= 0.0), np.inf)  # -0.0 too: a party without votes
+        np.putmask(q, (s == 0.0) & (inv < 0.0), np.inf)
     return q
 
 
