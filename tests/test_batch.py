@@ -240,8 +240,8 @@ def test_batch_equals_scalar_row_by_row(method: str, data: st.DataObject) -> Non
     names = tuple(f"p{j}" for j in range(votes.shape[1]))
     # 'order' settles every tie the same way on both paths, so every row has one answer
     res = seats.batch.allocate(votes, house, method=method, threshold=threshold, ties="order")
-    tie_rows = []
-    events = []
+    tie_rows: list[int] = []
+    events: list[tuple[int, seats.TieEvent]] = []
     for r in range(votes.shape[0]):
         a = scalar_row(votes[r], house, names, method=method, threshold=threshold, ties="order")
         assert res.seats[r].tolist() == list(a.seats.values()), r
