@@ -346,7 +346,7 @@ def _linear_block(
     look = np.flatnonzero(clear & (low <= eps))
     if look.size:
         f = frac.take(look, axis=1)
-        np.putmask(f, vf.take(look, axis=1) == 0.0, 0.5)
+        np.putmask(f, v.take(look, axis=0).T == 0, 0.5)  # rows of the input: contiguous
         low[look] = np.minimum.reduce(f, axis=0)
     clear &= low > eps
     good: BoolArray = clear & (got == h)
