@@ -271,7 +271,7 @@ def _linear_rows(
                     sp, block, h, sub_prior, held_seats[:, lo:hi], work[:, :, : hi - lo]
                 )
 
-    threads = max(1, min(_THREADS, rows // _ROWS_PER_THREAD))
+    threads = max(1, min(_THREADS, rows // _ROWS_PER_THREAD, _idle_cores()))
     if threads > 1:  # numpy lets go of the GIL inside each operation on a block
         cuts = [rows * k // threads for k in range(threads + 1)]
         with ThreadPoolExecutor(threads) as pool:
@@ -281,6 +281,18 @@ def _linear_rows(
         run(0, rows)
     seats = held_seats.T
     return seats, certified
+
+
+def _idle_cores() -> int:
+    """Cores that other processes leave idle, by the 1-minute load average less this process's
+    own 1 (at least 1; a guess, read in microseconds): a second thread on a core another
+    process keeps busy only slows both down. It decides how fast, never what, the batch
+    computes."""
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # pragma: no cover - no load average on this platform
+        return _THREADS
+    return max(1, int((os.cpu_count() or 1) - max(0.0, load - 1.0) + 0.5))
 
 
 def _linear_block(

@@ -3,6 +3,7 @@ seat walks, blocks and threads all give the scalar engine's seats."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -54,6 +55,7 @@ def test_rows_several_seats_off_are_walked(monkeypatch: pytest.MonkeyPatch, meth
 def test_threads_give_the_same_seats(monkeypatch: pytest.MonkeyPatch, method: str) -> None:
     monkeypatch.setattr(batch, "_CHUNK", 16)  # blocks of 16 rows
     monkeypatch.setattr(batch, "_ROWS_PER_THREAD", 100)  # and up to 4 threads
+    monkeypatch.setattr(batch, "_idle_cores", lambda: 4)  # however busy the machine is
     votes = skewed(400, 9, 4)
     houses = np.random.default_rng(4).integers(0, 30, size=400)
     prior = np.random.default_rng(5).integers(0, 3, size=(400, 9))
@@ -133,3 +135,23 @@ def test_votes_beyond_int32_are_read_as_int64(method: str) -> None:
         res = batch.allocate(batch_votes, 25, method=method, ties="order")
         assert res.seats.tolist() == scalar_rows(batch_votes, 25, method=method, ties="order")
     assert batch._as_matrix(votes)[1] and not batch._as_matrix(wide)[1]
+
+
+def test_busy_cores_keep_a_batch_on_one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_pool(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("a thread pool was started")
+
+    monkeypatch.setattr(batch, "ThreadPoolExecutor", no_pool)
+    monkeypatch.setattr(batch, "_THREADS", 2)
+    monkeypatch.setattr(batch, "_ROWS_PER_THREAD", 100)
+    monkeypatch.setattr(batch, "_idle_cores", lambda: 1)
+    votes = skewed(400, 5, 9)
+    assert batch.apportion(votes, 10, ties="order").tolist() == scalar_rows(votes, 10, ties="order")
+
+
+@pytest.mark.parametrize(("load", "idle"), [(0.0, 2), (1.0, 2), (1.4, 2), (1.6, 1), (2.0, 1), (3.5, 1)])
+def test_idle_cores_from_the_load_average(monkeypatch: pytest.MonkeyPatch, load: float, idle: int) -> None:
+    # the load average counts this process too: 1.0 on two cores leaves one for a second thread
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
+    assert batch._idle_cores() == idle
