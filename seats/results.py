@@ -16,10 +16,9 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import ItemsView, Iterator, KeysView, Mapping, Sequence, ValuesView
 from dataclasses import dataclass, field
 from fractions import Fraction
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -34,6 +33,7 @@ __all__ = [
     "PluralityCertificate",
     "QuotaCertificate",
     "RemainderMap",
+    "SeatMap",
     "TieEvent",
 ]
 
@@ -254,6 +254,88 @@ class RemainderMap(Mapping[str, Fraction]):
         return repr(dict(self))
 
 
+class SeatMap(Mapping[str, int]):
+    """Party -> seats, read-only, in input order; its dict is built only when a party is looked up.
+
+    Iterating, ``len``, ``values()`` and comparing with another ``SeatMap`` use the
+    names and seats as they came out of the method, so an allocation whose seats
+    are never looked up by name never pays for a per-party dict. It compares equal
+    to any mapping with the same items, like the dict it stands for.
+
+    >>> m = SeatMap(("A", "B"), [4, 3])
+    >>> m["A"], list(m), m == {"A": 4, "B": 3}, m
+    (4, ['A', 'B'], True, {'A': 4, 'B': 3})
+    """
+
+    __slots__ = ("_by_name", "_names", "_seats")
+
+    def __init__(self, names: Sequence[str], seats: Sequence[int]) -> None:
+        if len(names) != len(seats):
+            raise ValueError(f"{len(names)} names for {len(seats)} seat counts")
+        self._names = names
+        self._seats = seats
+        self._by_name: dict[str, int] | None = None
+
+    def _dict(self) -> dict[str, int]:
+        if self._by_name is None:
+            self._by_name = dict(zip(self._names, self._seats, strict=True))
+        return self._by_name
+
+    def __getitem__(self, party: str) -> int:
+        return self._dict()[party]
+
+    def __contains__(self, party: object) -> bool:
+        return party in self._dict()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def keys(self) -> KeysView[str]:
+        return self._dict().keys()
+
+    def items(self) -> ItemsView[str, int]:
+        return self._dict().items()
+
+    def values(self) -> ValuesView[int]:
+        return self._dict().values()
+
+    def counts(self) -> list[int]:
+        """The seats in input order, as a new list (no lookup by name).
+
+        >>> SeatMap(("A", "B"), (4, 3)).counts()
+        [4, 3]
+        """
+        return list(self._seats)
+
+    def copy(self) -> dict[str, int]:
+        """A plain dict of the same items (as ``types.MappingProxyType.copy`` gives)."""
+        return dict(self._dict())
+
+    def __reversed__(self) -> Iterator[str]:
+        return reversed(self._names)
+
+    def __or__(self, other: Mapping[str, int]) -> dict[str, int]:
+        return {**self._dict(), **other}
+
+    def __ror__(self, other: Mapping[str, int]) -> dict[str, int]:
+        return {**other, **self._dict()}
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, SeatMap):
+            return self._dict() == other._dict()
+        if isinstance(other, Mapping):
+            return self._dict() == dict(other.items())
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # a mapping, like dict
+
+    def __repr__(self) -> str:
+        return repr(self._dict())
+
+
 @dataclass(frozen=True, slots=True)
 class QuotaCertificate:
     """Quota, whole quotas and remainders of a largest-remainder allocation.
@@ -392,13 +474,14 @@ class Allocation:
         house_size: int,
         parties: tuple[str, ...],
         votes: tuple[int, ...],
-        seats: list[int],
+        seats: Sequence[int],
         ties: tuple[TieEvent, ...],
         certificate: Any,
         excluded: tuple[str, ...] = (),
         threshold: Fraction | None = None,
     ) -> Allocation:
-        mapping = MappingProxyType(dict(zip(parties, seats, strict=True)))
+        """An allocation from the seats in party order (wrapped in a read-only :class:`SeatMap`)."""
+        mapping = SeatMap(parties, seats if type(seats) is tuple else tuple(seats))
         return cls(method, house_size, parties, votes, mapping, ties, certificate, excluded, threshold)
 
     @property
@@ -452,7 +535,10 @@ class Allocation:
             {
                 "party": list(self.parties),
                 "votes": list(self.votes),
-                "seats": [self.seats[p] for p in self.parties],
+                "seats": (
+                    self.seats.counts() if isinstance(self.seats, SeatMap)
+                    else [self.seats[p] for p in self.parties]
+                ),
                 "vote_share": [v / total_votes if total_votes else 0.0 for v in self.votes],
                 "seat_share": [self.seats[p] / house if house else 0.0 for p in self.parties],
             },

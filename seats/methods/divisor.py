@@ -44,8 +44,10 @@ __all__ = ["divisor_method", "quotient_text"]
 
 _TOL = 1e-9
 _FLOAT_BITS = 1000  # votes of more bits are scaled down before any float sees them
-_NUMPY_FROM = 24
-FloatArray = npt.NDArray[np.float64]  # parties from which the fast path proposes with numpy rather than lists
+_NUMPY_FROM = 24  # parties from which the fast path proposes with numpy rather than lists
+_SEQUENTIAL = 8  # seats short or over that the numpy fast path settles one at a time
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.intp]
 
 
 def quotient_text(sp: Signpost, party: str, v: int, s: int) -> str:
@@ -100,8 +102,11 @@ def _linear_fast(
     quotient by far more than float error (each quotient is an int-by-int true
     division, correctly rounded: relative error at most 2**-53); the certificate's
     bounds are then computed exactly. ``None`` (a near-tie, a tie, votes beyond float
-    range, nothing to share) hands the input to the general engine.
+    range, nothing to share) hands the input to the general engine. From
+    ``_NUMPY_FROM`` parties the proposal is made with numpy (:func:`_numpy_fast`).
     """
+    if len(votes) >= _NUMPY_FROM and house < 2**52:
+        return _numpy_fast(sp, method, parties, votes, house, thr)
     step, off, scale = sp.step, sp.offset, sp.scale
     if thr:
         passes = eligible(votes, thr)
@@ -120,33 +125,45 @@ def _linear_fast(
     total = sum(v)
     if total.bit_length() > _FLOAT_BITS or house.bit_length() > _FLOAT_BITS:
         return None  # floats could overflow: the general engine scales them
-    if m >= _NUMPY_FROM and house < 2**52:
-        found = _propose_numpy(step, off, scale, v, house, total)
-    else:
-        found = _propose_python(step, off, scale, v, house, total)
+    found = _propose_python(step, off, scale, v, house, total)
     if found is None:
         return None
     s, losers, winners = found
     # the float extremes are unique unless another quotient is within float error of
     # them; then the exact extreme among those few is found by cross-multiplication
-    loser = losers[0]
-    for k in losers[1:]:
-        if compare(sp, v[k], s[k], v[loser], s[loser]) > 0:
-            loser = k
-    winner = winners[0]
-    for k in winners[1:]:
-        if compare(sp, v[k], s[k] - 1, v[winner], s[winner] - 1) < 0:
-            winner = k
+    loser = _exact_last(sp, v, s, losers, 0, +1)
+    winner = _exact_last(sp, v, s, winners, -1, -1)
     if idx is None:
         seats_out = s
     else:
         seats_out = [0] * len(votes)
         for k, i in enumerate(idx):
             seats_out[i] = s[k]
-    certificate = DivisorCertificate(
+    certificate = _certificate(sp, v[loser], s[loser], v[winner], s[winner], excluded)
+    return Allocation.build(method, house, parties, votes, seats_out, (), certificate, excluded, thr)
+
+
+def _exact_last(sp: LinearSignpost, v: Sequence[int], s: Sequence[int], ks: list[int], shift: int,
+                sign: int) -> int:
+    """Among ``ks`` (quotients equal as floats), the one whose quotient for seat number
+    ``s[k] + shift + 1`` is the largest (``sign=+1``) or the smallest (``sign=-1``), exactly."""
+    best = ks[0]
+    for k in ks[1:]:
+        if compare(sp, v[k], s[k] + shift, v[best], s[best] + shift) == sign:
+            best = k
+    return best
+
+
+def _certificate(
+    sp: LinearSignpost, v_next: int, s_next: int, v_last: int, s_last: int, excluded: tuple[str, ...]
+) -> DivisorCertificate:
+    """The certificate of an untied fast-path allocation: the largest quotient outside the
+    house (party with ``v_next`` votes and ``s_next`` seats) and the smallest inside."""
+    step, off, scale = sp.step, sp.offset, sp.scale
+    return DivisorCertificate(
         signpost=sp,
-        lower=Fraction(v[loser] * scale, step * s[loser] + off),
-        upper=Fraction(v[winner] * scale, step * s[winner] + off - step),
+        lower=Fraction(v_next * scale, step * s_next + off),
+        upper=Fraction(v_last * scale, step * s_last + off - step),
         squared=False,
         bounds={},
         excluded=excluded,
@@ -154,6 +171,139 @@ def _linear_fast(
         is_tie=False,
         prior={},
     )
+
+
+def _numpy_fast(
+    sp: LinearSignpost,
+    method: str,
+    parties: tuple[str, ...],
+    votes: tuple[int, ...],
+    house: int,
+    thr: Fraction | None,
+) -> Allocation | None:
+    """:func:`_linear_fast` for many parties: every per-party step is one numpy call.
+
+    Party ``i`` competes with ``w_i = (s_i + a) / v_i`` for its next seat and gave its
+    last one at ``u_i = (s_i + a - 1) / v_i`` (``a = off / step``): ``scale / step``
+    times the inverse of its quotients, so the order is reversed and nothing is
+    infinite (``u_i <= 0`` for a party without seats). Each is a few correctly
+    rounded float operations away from the exact value: a relative error below
+    2**-50, far below the margin. When the divisor leaves the house ``r`` seats
+    short (over), the ``r`` smallest ``w`` (largest ``u``) take (give up) one seat
+    each; a party that needed two is caught by the margin check, and the input goes
+    to the general engine. Zero-vote parties sit out; only a threshold costs a
+    Python loop over the parties.
+    """
+    step, off = sp.step, sp.offset
+    n = len(votes)
+    excluded: tuple[str, ...] = ()
+    idx: IntArray | None = None
+    if thr:
+        passes = eligible(votes, thr)
+        excluded = tuple(p for p, ok in zip(parties, passes, strict=True) if not ok)
+        if excluded:
+            idx = np.flatnonzero(np.array(passes, dtype=np.bool_))
+    total = sum(votes) if idx is None else sum(votes[i] for i in idx.tolist())
+    if not total or total.bit_length() > _FLOAT_BITS:
+        return None  # nothing to share, or floats could overflow: the general engine
+    if total < 2**63:  # ints convert faster than to floats
+        va = np.array(votes, dtype=np.int64).astype(np.float64)
+    else:
+        va = np.array(votes, dtype=np.float64)
+    if idx is not None:
+        va = va[idx]
+    if not va[va.argmin()]:  # zero-vote parties take no part
+        keep = np.flatnonzero(va)
+        va = va[keep]
+        idx = keep if idx is None else idx[keep]
+    m = len(va)
+    a = off / step
+    beta = 1.0 - a
+    total_f = float(total)
+    c = (house - m * (beta - 0.5)) / total_f
+    previous: tuple[float, int] | None = None
+    for _ in range(6):  # steps on the divisor while far off
+        if not 0 < c < math.inf:
+            return None
+        s = va * c
+        if beta:
+            s += beta
+        np.floor(s, out=s)
+        if beta < 0:
+            np.maximum(s, 0.0, out=s)
+        got = int(np.add.reduce(s))
+        if abs(got - house) <= _SEQUENTIAL:
+            break
+        previous, c = (c, got), _next_c(c, got, previous, house, total_f)
+    if a == 1.0:  # D'Hondt: the last seat's inverse quotient is s / v
+        w = (s + 1.0) / va
+        u = s / va
+    else:
+        d = s + a
+        w = d / va
+        d -= 1.0
+        if a > 1:
+            d *= s > 0
+        u = np.divide(d, va, out=d)
+    r = abs(house - got)
+    if r > _SEQUENTIAL:
+        if r > m:
+            return None
+        if got < house:  # the r smallest w take one more seat each
+            pick = np.argpartition(w, r - 1)[:r]
+            s[pick] += 1.0
+            u[pick] = w[pick]
+            w[pick] = (s[pick] + a) / va[pick]
+        else:  # the r largest u give one back each
+            pick = np.argpartition(u, m - r)[m - r :]
+            if not (u[pick] > 0).all():
+                return None
+            s[pick] -= 1.0
+            w[pick] = u[pick]
+            last = s[pick] + (a - 1.0)
+            if a > 1:
+                last *= s[pick] > 0
+            u[pick] = last / va[pick]
+    elif got < house:  # a few seats: one at a time, to the smallest w (as the rule says)
+        for _ in range(r):
+            k = w.argmin()
+            held = s[k] + 1.0
+            s[k] = held
+            u[k] = w[k]
+            w[k] = (held + a) / va[k]
+    else:
+        for _ in range(r):  # taken back one at a time from the largest u
+            k = u.argmax()
+            if not u[k] > 0:  # nobody holds a seat to give back
+                return None
+            held = s[k] - 1.0
+            s[k] = held
+            w[k] = u[k]
+            u[k] = (held + (a - 1.0)) / va[k] if held or a <= 1 else 0.0
+    k_next = int(w.argmin())
+    k_last = int(u.argmax())
+    w_min = float(w[k_next])
+    u_max = float(u[k_last])
+    if not w_min > u_max * (1 + 4 * _TOL):
+        return None
+    seats: list[int] = s.astype(np.int64).tolist()
+    if idx is None:
+        v: Sequence[int] = votes
+        seats_out = seats
+    else:
+        v = [votes[i] for i in idx.tolist()]
+        full = np.zeros(n, dtype=np.int64)
+        full[idx] = s
+        seats_out = full.tolist()
+    # the float extremes are unique unless another is within float error of them;
+    # then the exact extreme among those few is found by cross-multiplication
+    near = w <= w_min * (1 + _TOL)
+    if np.count_nonzero(near) > 1:
+        k_next = _exact_last(sp, v, seats, np.flatnonzero(near).tolist(), 0, +1)
+    near = u >= u_max * (1 - _TOL)
+    if np.count_nonzero(near) > 1:
+        k_last = _exact_last(sp, v, seats, np.flatnonzero(near).tolist(), -1, -1)
+    certificate = _certificate(sp, v[k_next], seats[k_next], v[k_last], seats[k_last], excluded)
     return Allocation.build(method, house, parties, votes, seats_out, (), certificate, excluded, thr)
 
 
@@ -234,90 +384,6 @@ def _next_c(c: float, got: int, previous: tuple[float, int] | None, house: int, 
         return (house + c * total - got) / total
     c0, got0 = previous
     return c + (house - got) * (c - c0) / (got - got0)
-
-
-def _propose_numpy(
-    step: int, off: int, scale: int, v: Sequence[int], house: int, exact_total: int | None = None
-) -> _Proposal | None:
-    """The same proposal with numpy, for many parties, on inverse quotients.
-
-    Party ``i`` competes with ``w_i = (s_i + a) / v_i`` for its next seat and gave its
-    last one at ``u_i = (s_i + a - 1) / v_i`` (``a = off / step``): ``scale / step``
-    times the inverse of its quotients, so the order is reversed and nothing is
-    infinite (``u_i <= 0`` for a party without seats). Each is a few correctly
-    rounded float operations away from the exact value: a relative error below
-    2**-50, far below the margin. When the first divisor leaves the house ``r`` seats
-    short (over), the ``r`` smallest ``w`` (largest ``u``) take (give up) one seat
-    each; a party that needed two is caught by the margin check, and the input goes
-    to the general engine.
-    """
-    m = len(v)
-    if exact_total is not None and exact_total < 2**63:  # ints convert faster than to floats
-        va = np.array(v, dtype=np.int64).astype(np.float64)
-    else:
-        va = np.array(v, dtype=np.float64)
-    a = off / step
-    beta = 1.0 - a
-    total = float(np.add.reduce(va)) if exact_total is None else float(exact_total)
-    c = (house - m * (beta - 0.5)) / total
-    previous: tuple[float, int] | None = None
-    for _ in range(6):  # steps on the divisor while far off
-        if not 0 < c < math.inf:
-            return None
-        x = va * c
-        if beta:
-            x += beta
-        s = np.floor(x, out=x)
-        if beta < 0:
-            np.maximum(s, 0.0, out=s)
-        got = int(np.add.reduce(s))
-        if abs(got - house) <= 2:
-            break
-        previous, c = (c, got), _next_c(c, got, previous, house, total)
-    if got != house:
-        r = abs(house - got)
-        if r > m:
-            return None
-        if got < house:
-            pick = np.argpartition((s + a) / va, r - 1)[:r]
-            s[pick] += 1.0
-        else:
-            u = _last_inverse(s, a, va)
-            pick = np.argpartition(u, m - r)[m - r :]
-            if not (u[pick] > 0).all():
-                return None
-            s[pick] -= 1.0
-    d = s + a
-    w = d / va
-    u = _last_inverse(s, a, va, d)
-    k_next = int(w.argmin())
-    k_last = int(u.argmax())
-    w_min = float(w[k_next])
-    u_max = float(u[k_last])
-    if not w_min > u_max * (1 + 4 * _TOL):
-        return None
-    seats: list[int] = s.astype(np.int64).tolist()
-    return seats, _near_extreme(w, k_next, 1 + _TOL), _near_extreme(-u, k_last, 1 - _TOL)
-
-
-def _near_extreme(x: FloatArray, k: int, factor: float) -> list[int]:
-    """``[k]`` when ``x[k]`` is the smallest of ``x`` by more than float error, else every index
-    whose value is within ``x[k] * factor`` (for ``x = -u``, ``factor`` below 1 does the same)."""
-    limit = float(x[k]) * factor
-    x[k] = math.inf
-    if float(np.minimum.reduce(x)) > limit:
-        return [k]
-    x[k] = limit  # back in the candidates
-    found: list[int] = np.flatnonzero(x <= limit).tolist()
-    return found
-
-
-def _last_inverse(s: FloatArray, a: float, va: FloatArray, d: FloatArray | None = None) -> FloatArray:
-    """``(s + a - 1) / v``, and 0 where ``s == 0`` (which the formula gives only when ``a > 1``)."""
-    last = (s + (a - 1.0)) if d is None else d - 1.0
-    if a > 1:
-        last *= s > 0
-    return last / va
 
 
 def divisor_method(
@@ -566,7 +632,7 @@ def _general(
         excluded=excluded,
         tie_winners=tuple(tie_winners),
         is_tie=event is not None,
-        prior={parties[i]: off[k] for k, i in enumerate(idx) if off[k]},
+        prior={p: prior[p] for p in parties if prior.get(p)},  # below the threshold too
     )
     return Allocation.build(
         method, house, parties, votes, seats_out,

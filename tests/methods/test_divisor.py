@@ -8,6 +8,7 @@ seats/methods/signposts.py), so that an optimised engine cannot drift.
 from __future__ import annotations
 
 import math
+import random
 import signal
 from collections.abc import Callable
 from fractions import Fraction
@@ -244,6 +245,19 @@ def test_prior_seats_start_the_divisors_later() -> None:
     assert a.certificate.reproduce(a.votes_by_party) == dict(a.seats)
     with pytest.raises(seats.InvalidSeatsError, match="prior_seats names unknown parties: Z"):
         seats.apportion({"A": 600, "B": 400}, 2, prior_seats={"Z": 1})
+
+
+def test_certificate_records_the_prior_seats_of_every_party() -> None:
+    # C is below the threshold and D has no votes, but both already hold seats elsewhere:
+    # the certificate records what every party held, not only what the contenders held
+    votes = {"A": 6000, "B": 4100, "C": 100, "D": 0}
+    prior = {"A": 1, "C": 2, "D": 1}
+    a = seats.apportion(votes, 3, method="dhondt", threshold="5%", prior_seats=prior)
+    assert a.certificate.prior == prior
+    assert a.certificate.excluded == ("C", "D")
+    assert dict(a.seats) == {"A": 1, "B": 2, "C": 0, "D": 0}
+    assert a.certificate.reproduce(a.votes_by_party) == dict(a.seats)
+    assert "next  A" in a.explain()
 
 
 @pytest.mark.parametrize("bad", [-1, 2.5, "3", True])
@@ -600,21 +614,49 @@ def test_fast_path_answers_the_common_case_and_hands_over_ties_and_near_ties() -
         assert fast == divisor._general(sp, sp.name, parties, many, 277, None)
 
 
+@pytest.mark.parametrize("sequential", [0, 8, 10**6])
 @pytest.mark.parametrize("method", FAST_PATH)
 @settings(max_examples=10)
 @given(
     counts=st.lists(st.integers(0, 10**7), min_size=24, max_size=400),
     house=st.integers(1, 2000),
     seed=st.integers(0, 3),
+    threshold=st.sampled_from([None, Fraction(1, 100)]),
 )
 def test_fast_path_with_many_parties_equals_the_general_engine(
-    method: str, counts: list[int], house: int, seed: int
+    method: str, counts: list[int], house: int, seed: int, threshold: Fraction | None, sequential: int
 ) -> None:
-    # many parties: the numpy proposer, its Newton and secant steps and its one-shot correction
+    # many parties: the numpy proposer, its Newton and secant steps and its correction,
+    # for seats short or over settled all at once (0), one at a time (10**6) or the default
+    from seats.methods import divisor
+
     if seed:  # a skewed, realistic spread: a few large parties and a long tail
         counts = sorted(counts, reverse=True)
         counts = [c // (k + 1) ** seed for k, c in enumerate(counts)]
     if not any(counts):
         reject()
     votes = dict(zip(names(len(counts)), counts, strict=True))
-    check_fast_path(method, (votes, house, None))
+    saved = divisor._SEQUENTIAL
+    divisor._SEQUENTIAL = sequential
+    try:
+        check_fast_path(method, (votes, house, threshold))
+    finally:
+        divisor._SEQUENTIAL = saved
+
+
+def test_fast_path_with_many_parties_hands_over_ties_and_huge_votes() -> None:
+    from seats.methods import divisor
+    from seats.methods.signposts import DHONDT, SAINTE_LAGUE
+
+    parties = tuple(names(30))
+    # 30 equal parties, 40 seats: 10 seats tied between all 30 parties
+    assert divisor._linear_fast(DHONDT, "dhondt", parties, (1000,) * 30, 40, None) is None
+    with pytest.raises(seats.TieError, match=r"tie for seats 31, 32, .*, 40 between P0, P1, "):
+        seats.apportion(dict(zip(parties, (1000,) * 30, strict=True)), 40)
+    # votes of 64 bits and more go to numpy as floats; every decision stays exact
+    draw = random.Random(5)
+    huge = tuple(draw.randrange(2**64, 2**72) for _ in range(30))
+    for sp in (DHONDT, SAINTE_LAGUE):
+        fast = divisor._linear_fast(sp, sp.name, parties, huge, 100, None)
+        assert fast is not None
+        assert fast == divisor._general(sp, sp.name, parties, huge, 100, None)
