@@ -190,3 +190,30 @@ def test_remainder_map_is_a_read_only_mapping_of_fractions() -> None:
     assert repr(r) == "{'A': Fraction(1, 3), 'B': Fraction(1, 2)}"
     with pytest.raises(TypeError):
         r["A"] = Fraction(0)  # type: ignore[index]
+
+
+def test_seat_map_is_a_read_only_mapping_in_input_order() -> None:
+    a = seats.apportion(VOTES, 8)
+    m = a.seats
+    assert isinstance(m, seats.results.SeatMap)
+    assert list(m) == list(VOTES) and len(m) == 4 and list(reversed(m)) == list(reversed(VOTES))
+    assert m == {"A": 4, "B": 3, "C": 1, "D": 0}
+    assert {"D": 0, "C": 1, "B": 3, "A": 4} == m  # noqa: SIM300  (a dict on the left, any order)
+    assert m != {"A": 4, "B": 3, "C": 1} and m != [4, 3, 1, 0]
+    assert m["B"] == 3 and m.get("Z") is None and "A" in m and "Z" not in m
+    assert list(m.items()) == [("A", 4), ("B", 3), ("C", 1), ("D", 0)] and list(m.values()) == [4, 3, 1, 0]
+    assert m.counts() == [4, 3, 1, 0] and m.copy() == dict(m) and (m | {"E": 2})["E"] == 2
+    assert repr(m) == "{'A': 4, 'B': 3, 'C': 1, 'D': 0}"
+    with pytest.raises(KeyError):
+        m["Z"]
+    with pytest.raises(TypeError):
+        hash(m)
+    with pytest.raises(AttributeError):
+        m.extra = 1  # type: ignore[attr-defined]
+    # the seats list given to Allocation.build is copied: changing it later changes nothing
+    given = [1, 1]
+    b = seats.results.Allocation.build("dhondt", 2, ("A", "B"), (5, 5), given, (), None)
+    given[0] = 9
+    assert dict(b.seats) == {"A": 1, "B": 1} and b.to_polars()["seats"].to_list() == [1, 1]
+    with pytest.raises(ValueError, match="2 names for 1 seat counts"):
+        seats.results.SeatMap(("A", "B"), [1])

@@ -28,6 +28,7 @@ Examples
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 
@@ -45,7 +46,7 @@ __all__ = ["divisor_method", "quotient_text"]
 _TOL = 1e-9
 _FLOAT_BITS = 1000  # votes of more bits are scaled down before any float sees them
 _NUMPY_FROM = 24  # parties from which the fast path proposes with numpy rather than lists
-_SEQUENTIAL = 8  # seats short or over that the numpy fast path settles one at a time
+_SEQUENTIAL = 2  # seats short or over that the numpy fast path settles one at a time
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 
@@ -206,10 +207,12 @@ def _numpy_fast(
     total = sum(votes) if idx is None else sum(votes[i] for i in idx.tolist())
     if not total or total.bit_length() > _FLOAT_BITS:
         return None  # nothing to share, or floats could overflow: the general engine
-    if total < 2**63:  # ints convert faster than to floats
-        va = np.array(votes, dtype=np.int64).astype(np.float64)
-    else:
-        va = np.array(votes, dtype=np.float64)
+    try:  # packed as unsigned 64-bit ints, then floats: faster than float by float
+        va = np.frombuffer(array("Q", votes), dtype=np.uint64).astype(np.float64)
+    except OverflowError:  # votes of 64 bits or more (below the threshold, maybe far more)
+        va = np.zeros(n, dtype=np.float64)
+        for i in range(n) if idx is None else idx.tolist():
+            va[i] = votes[i]
     if idx is not None:
         va = va[idx]
     if not va[va.argmin()]:  # zero-vote parties take no part
