@@ -16,7 +16,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import ItemsView, Iterator, KeysView, Mapping, Sequence, ValuesView
+from collections.abc import Callable, ItemsView, Iterator, KeysView, Mapping, Sequence, ValuesView
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Protocol
@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "Allocation",
     "Certificate",
+    "Deferred",
     "DivisorCertificate",
     "PluralityCertificate",
     "QuotaCertificate",
@@ -550,3 +551,40 @@ class Allocation:
                 "seat_share": pl.Float64,
             },
         )
+
+
+class Deferred:
+    """A certificate made only when it is first read: :attr:`Allocation.certificate` calls
+    ``make()`` once and keeps what it returns, so an allocation that nobody checks never
+    pays for exact bounds. Methods pass one to :meth:`Allocation.build` instead of the
+    certificate itself; readers never see it.
+
+    >>> a = Allocation.build("dhondt", 1, ("A",), (5,), [1], (), Deferred(lambda: "made"))
+    >>> a.certificate
+    'made'
+    """
+
+    __slots__ = ("make",)
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self.make = make
+
+
+_CERTIFICATE_SLOT = Allocation.__dict__["certificate"]  # the slot that stores it
+
+
+def _read_certificate(self: Allocation) -> Any:
+    cert = _CERTIFICATE_SLOT.__get__(self, Allocation)
+    if type(cert) is Deferred:
+        cert = cert.make()
+        _CERTIFICATE_SLOT.__set__(self, cert)  # made once; the allocation stays frozen outside
+    return cert
+
+
+# ``certificate`` stays a dataclass field (init, eq, repr, replace and pickling read it
+# through this property); only reading it can make a deferred certificate.
+setattr(  # noqa: B010  (assigning the attribute directly would confuse the type checker)
+    Allocation,
+    "certificate",
+    property(_read_certificate, _CERTIFICATE_SLOT.__set__, doc="The certificate (made when first read)."),
+)

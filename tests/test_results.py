@@ -217,3 +217,23 @@ def test_seat_map_is_a_read_only_mapping_in_input_order() -> None:
     assert dict(b.seats) == {"A": 1, "B": 1} and b.to_polars()["seats"].to_list() == [1, 1]
     with pytest.raises(ValueError, match="2 names for 1 seat counts"):
         seats.results.SeatMap(("A", "B"), [1])
+
+
+def test_a_deferred_certificate_is_made_once_when_read_and_stays_frozen() -> None:
+    made: list[int] = []
+
+    def make() -> str:
+        made.append(1)
+        return "certificate"
+
+    a = seats.results.Allocation.build("dhondt", 1, ("A",), (5,), [1], (), seats.results.Deferred(make))
+    assert made == []
+    assert a.certificate == "certificate" and a.certificate == "certificate" and made == [1]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.certificate = "other"  # type: ignore[misc]
+    assert dataclasses.replace(a, house_size=1) == a
+    # the many-party fast path defers its exact bounds; read, they are those of the general engine
+    votes = {f"P{i}": 10**6 // (i + 1) + i for i in range(40)}
+    fast = seats.apportion(votes, 60)
+    assert fast.certificate.reproduce(fast.votes_by_party) == dict(fast.seats)
+    assert fast.certificate.lower < fast.certificate.divisor() < fast.certificate.upper

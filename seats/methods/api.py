@@ -58,6 +58,11 @@ def apportion(
     spec = resolve(method)
     parties, counts = normalise_votes(votes)
     house = check_house(seats)
+    if not options:  # every method takes these keywords: no need for the registry's option check
+        return spec.function(
+            parties, counts, house, method_id=spec.id, threshold=threshold, min_seats=min_seats,
+            max_seats=max_seats, ties=ties, seed=seed,
+        )
     return spec(
         parties,
         counts,

@@ -31,6 +31,7 @@ import math
 from array import array
 from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
@@ -39,7 +40,7 @@ from seats.errors import InvalidSeatsError, InvalidVotesError
 from seats.methods._input import as_fraction, eligible, normalise_bounds
 from seats.methods.signposts import LinearSignpost, Signpost, compare
 from seats.methods.ties import check_policy, settle
-from seats.results import Allocation, DivisorCertificate, TieEvent
+from seats.results import Allocation, Deferred, DivisorCertificate, TieEvent
 
 __all__ = ["divisor_method", "quotient_text"]
 
@@ -298,16 +299,33 @@ def _numpy_fast(
         full = np.zeros(n, dtype=np.int64)
         full[idx] = s
         seats_out = full.tolist()
-    # the float extremes are unique unless another is within float error of them;
-    # then the exact extreme among those few is found by cross-multiplication
-    near = w <= w_min * (1 + _TOL)
+    certificate = Deferred(partial(_numpy_certificate, sp, v, seats, w, u, k_next, k_last, excluded))
+    return Allocation.build(method, house, parties, votes, seats_out, (), certificate, excluded, thr)
+
+
+def _numpy_certificate(
+    sp: LinearSignpost,
+    v: Sequence[int],
+    seats: list[int],
+    w: FloatArray,
+    u: FloatArray,
+    k_next: int,
+    k_last: int,
+    excluded: tuple[str, ...],
+) -> DivisorCertificate:
+    """The certificate of :func:`_numpy_fast`, made when it is first read.
+
+    The float extremes ``w[k_next]`` (smallest) and ``u[k_last]`` (largest) are the exact
+    ones unless another party is within float error of them; then the exact extreme among
+    those few is found by cross-multiplication.
+    """
+    near = w <= float(w[k_next]) * (1 + _TOL)
     if np.count_nonzero(near) > 1:
         k_next = _exact_last(sp, v, seats, np.flatnonzero(near).tolist(), 0, +1)
-    near = u >= u_max * (1 - _TOL)
+    near = u >= float(u[k_last]) * (1 - _TOL)
     if np.count_nonzero(near) > 1:
         k_last = _exact_last(sp, v, seats, np.flatnonzero(near).tolist(), -1, -1)
-    certificate = _certificate(sp, v[k_next], seats[k_next], v[k_last], seats[k_last], excluded)
-    return Allocation.build(method, house, parties, votes, seats_out, (), certificate, excluded, thr)
+    return _certificate(sp, v[k_next], seats[k_next], v[k_last], seats[k_last], excluded)
 
 
 # A proposal is the seats and the indices whose next (last) quotient is within float
