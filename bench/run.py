@@ -698,9 +698,9 @@ def report(
             "by input order, as `apportionment` does."
         )
     L.append(
-        f"Rows with an exact seat-deciding tie: {len(r3['tie_rows'])}; rows the "
-        "batch path handed to the exact "
-        f"scalar engine (near-ties and ties): {r3['exact_rows']}."
+        f"Rows with an exact seat-deciding tie: {len(r3['tie_rows'])}; rows the float path "
+        f"could not certify (near-ties and ties), solved exactly: {r3['exact_rows']} (integer "
+        "comparisons on all of them at once; the scalar engine only beyond int64 or 128 parties)."
     )
     L.append("")
     b = r3["rows"]["seats.batch"]

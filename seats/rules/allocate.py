@@ -173,8 +173,9 @@ def _home(district: District, upper: Tier) -> str:
 def _nominal_won(link: Link, upper: Tier, lower: TierResult,
                  options: Mapping[str, tuple[str, str]]) -> dict[str, dict[str, int]]:
     won: dict[str, dict[str, int]] = {d.id: {} for d in upper.districts}
+    by_id = {d.id: d for d in lower.tier.districts}  # Tier.district() searches: quadratic over many
     for d in lower.districts:
-        home = _home(lower.tier.district(d.district), upper)
+        home = _home(by_id[d.district], upper)
         for option, n in d.seats.items():
             if n:
                 k = _key(option, options, link.level)

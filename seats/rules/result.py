@@ -274,7 +274,9 @@ def _rollup(long: pl.DataFrame, level: str, tiers: list[str]) -> pl.DataFrame:
             wide = wide.with_columns(pl.lit(0, dtype=pl.Int64).alias(t))
     wide = wide.with_columns(pl.sum_horizontal([pl.col(t) for t in tiers]).alias("seats"))
     ordered = [keys[0], "seats", *keys[1:], *tiers]
-    return wide.select(ordered).sort(["seats", keys[0]], descending=[True, False])
+    # every key column breaks ties (a party in two alliances has two rows): the order never
+    # depends on the unordered group_by above
+    return wide.select(ordered).sort(["seats", *keys], descending=[True, *[False] * len(keys)])
 
 
 @dataclass(frozen=True, slots=True)

@@ -442,3 +442,20 @@ def test_an_empty_result_gives_empty_tables() -> None:
     res = ElectionResult(rs, tuple(TierResult(t, (), {}) for t in rs.tiers), {})
     check_against_reference(res)
     assert res.to_polars().height == 0 and res.by("tier")["seats"].to_list() == [0, 0, 0, 0]
+
+
+def test_rollup_order_does_not_depend_on_row_order() -> None:
+    # a party in two alliances (its cards allied differently in two states) with the same seats
+    # in each: rows tie on (seats, party), and the alliance decides their order
+    from seats.rules.result import _rollup
+
+    long = pl.DataFrame({
+        "option": ["P-east", "P-west", "Q", "R"],
+        "party": ["P", "P", "Q", "R"],
+        "alliance": ["North", "Blue", "Blue", "North"],
+        "tier": ["list", "list", "list", "list"],
+        "seats": [2, 2, 3, 0],
+    })
+    want = [("Q", 3, "Blue", 3), ("P", 2, "Blue", 2), ("P", 2, "North", 2), ("R", 0, "North", 0)]
+    for perm in ([0, 1, 2, 3], [1, 0, 3, 2], [3, 2, 1, 0], [2, 0, 3, 1]):
+        assert rows(_rollup(long[perm], "party", ["list"])) == want
