@@ -126,6 +126,9 @@ CHUNK = 1000
 """Runs drawn and allocated together, with generators of their own; a constant, so results depend only on
 the seed and the runs (small enough that a few thousand runs keep two threads busy to the end)."""
 _TOL = 1e-9
+_BATCH_ROWS = 8192
+"""Rows per call of the batch path's solver: below the 2 x 8,192 rows from which :mod:`seats.batch` shares a
+call between threads of its own, which inside simulate's workers would only oversubscribe the cores."""
 _LAZY_MARGIN = 0.9
 """Multinomial noise draws minor options as one group only when the group holds at most this fraction of
 what it must stay below (the weakest winner's votes in a block-vote circuit, the last quotient awarded in
@@ -545,9 +548,20 @@ def _batch_rows(spec: MethodSpec, v: IntArray, ok: BoolArray, house: IntArray) -
     from seats import batch
 
     solver = batch._SOLVERS.get(spec.family)
-    if solver is None or not v.shape[0]:
-        return np.zeros_like(v), np.zeros(v.shape[0], dtype=bool)
-    return batch._solve(spec, solver, v, ok, np.asarray(house, dtype=np.int64), None)
+    rows = v.shape[0]
+    if solver is None or not rows:
+        return np.zeros_like(v), np.zeros(rows, dtype=bool)
+    houses = np.asarray(house, dtype=np.int64)
+    if rows <= _BATCH_ROWS:
+        return batch._solve(spec, solver, v, ok, houses, None)
+    # in pieces, so that the batch path never starts threads of its own inside simulate's workers
+    # (rows are independent: the seats are the same however they are cut)
+    seats = np.empty_like(v)
+    certified = np.empty(rows, dtype=bool)
+    for lo in range(0, rows, _BATCH_ROWS):
+        hi = min(rows, lo + _BATCH_ROWS)
+        seats[lo:hi], certified[lo:hi] = batch._solve(spec, solver, v[lo:hi], ok[lo:hi], houses[lo:hi], None)
+    return seats, certified
 
 
 @dataclass(slots=True)

@@ -59,6 +59,12 @@ from seats.cli._app import emit, main, output_options, parse_overrides, ruleset_
     show_default=True,
     help="Summarise seats per alliance or per party.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Threads that draw and allocate runs (default: the cores this process may use). "
+    "The results are the same for any number.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or notes on stderr.")
 @output_options
 def simulate_cmd(
@@ -70,6 +76,7 @@ def simulate_cmd(
     noise: str,
     ties: str | None,
     by: str,
+    workers: int | None,
     quiet: bool,
     fmt: str,
     output: Path | None,
@@ -87,18 +94,28 @@ def simulate_cmd(
       seats simulate ve-2020-an --runs 10000 --seed 1 --noise multinomial
       seats simulate ve-2020-an --runs 5000 --seed 1 --noise dirichlet:2000 --by party
       seats simulate ve-2020-an --set tiers.state-list.method=sainte-lague --format parquet -o sl.parquet
+      seats simulate ve-2020-an --runs 50000 --seed 1 --workers 2 --quiet
     """
     from seats.analysis.simulate import CHUNK, simulate
 
     rs = seats.load_ruleset(ruleset, overrides=parse_overrides(sets))
     started = time.perf_counter()
     if quiet or runs <= CHUNK:
-        res = simulate(rs, votes_path, runs=runs, seed=seed, noise=noise, ties=ties)
+        res = simulate(rs, votes_path, runs=runs, seed=seed, noise=noise, ties=ties, workers=workers)
     else:
         with click.progressbar(
             length=runs, label=f"simulating {runs:,} runs", file=sys.stderr, show_eta=True
         ) as bar:
-            res = simulate(rs, votes_path, runs=runs, seed=seed, noise=noise, ties=ties, progress=bar.update)
+            res = simulate(
+                rs,
+                votes_path,
+                runs=runs,
+                seed=seed,
+                noise=noise,
+                ties=ties,
+                workers=workers,
+                progress=bar.update,
+            )
     elapsed = time.perf_counter() - started
     frame = res.to_polars(by)
     policy = res.ties or f"{rs.ties} (the rule set's policy)"

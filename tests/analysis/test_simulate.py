@@ -660,3 +660,76 @@ def test_a_biproportional_tier_is_refused_by_name() -> None:
     rs = seats.load_ruleset("ve-2020-an", overrides={"tiers.state-list.method": "biproportional"})
     with pytest.raises(SimulationError, match="tier 'state-list' is allocated biproportionally"):
         simulate(rs, runs=2, seed=1)
+
+
+def test_cli_workers_do_not_change_the_output(tmp_path: Path) -> None:
+    toy(tmp_path)
+    votes = tmp_path / "votes.csv"
+    toy_votes().write_csv(votes)
+    rs_path = str(tmp_path / "toy" / "ruleset.toml")
+    outputs = []
+    for workers in ("1", "2", "3"):
+        res = CliRunner().invoke(
+            main,
+            [
+                "simulate",
+                rs_path,
+                "--votes",
+                str(votes),
+                "--runs",
+                "2500",
+                "--seed",
+                "5",
+                "--noise",
+                "dirichlet:300",
+                "--ties",
+                "order",
+                "--by",
+                "party",
+                "--workers",
+                workers,
+                "--quiet",
+                "--format",
+                "csv",
+            ],
+        )
+        assert res.exit_code == 0, res.output
+        outputs.append(res.stdout)
+    assert outputs[0] == outputs[1] == outputs[2] and "mean" in outputs[0]
+    bad = CliRunner().invoke(main, ["simulate", rs_path, "--votes", str(votes), "--workers", "0"])
+    assert bad.exit_code == 2 and "--workers" in bad.output
+
+
+def test_help_shows_workers_with_an_example() -> None:
+    res = CliRunner().invoke(main, ["simulate", "--help"])
+    assert "--workers" in res.output and "--workers 2" in res.output
+
+
+def test_the_batch_path_starts_no_threads_inside_the_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from seats import batch
+
+    class NoThreads:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            raise AssertionError("seats.batch started threads of its own inside simulate")
+
+    # a threshold tier is solved in full in every (run, district) row: 1,000 runs x 20 districts per chunk,
+    # more than the 2 x 8,192 rows from which the batch path would share a call between two threads
+    districts = ", ".join(f'{{id = "D{i}", seats = 5}}' for i in range(20))
+    text = (
+        'id = "wide"\ntotal_seats = 100\n[[tier]]\nid = "list"\nmethod = "dhondt"\nthreshold = "3%"\n'
+        f"districts = [{districts}]\n"
+    )
+    rs = toy(tmp_path, text)
+    rows = [
+        ("list", f"D{i}", o, v + 37 * i)
+        for i in range(20)
+        for o, v in zip("ABCDE", (4000, 3100, 1900, 800, 90), strict=True)
+    ]
+    votes = pl.DataFrame(rows, schema=["tier", "district", "option", "votes"], orient="row")
+    monkeypatch.setattr(batch, "ThreadPoolExecutor", NoThreads)
+    monkeypatch.setattr(batch, "_idle_cores", lambda: 2)
+    monkeypatch.setattr(batch, "_THREADS", 2)
+    res = simulate(rs, votes, runs=1000, seed=3, noise="dirichlet:500", ties="order", workers=1)
+    assert (res.seats.sum(axis=1) == 100).all()
