@@ -18,7 +18,21 @@ An option with no votes in a district stays at zero. Cards are summed into
 options first (perturbing the cards and summing gives the same distribution).
 Derived tiers (the 2020 national list) sum their source tier's perturbed votes
 in every run; reserved tiers (seats given as results) are constant; thresholds
-are applied to each run's votes. Only ``parallel`` links are simulated.
+are applied to each run's votes.
+
+Links. ``parallel`` tiers are independent. The upper tier of a ``subtract`` or
+``additional-member`` link is allocated after its lower tier in every run, from
+that run's nominal seats won (matched to the lists by party or alliance, per the
+link's ``level``, in the lower district's parent): ``additional-member`` by the
+batch path with per-row ``prior`` seats; ``subtract`` as the entitlement over the
+district's seats plus the nominal seats won, less those seats, with the lists
+whose nominal seats exceed their entitlement (overhang) keeping them and leaving
+while the rest is shared again, round after round on the rows that need it. Both
+are exactly :meth:`RuleSet.allocate`'s rule (the exact engine takes every row the
+floats cannot certify, and detects ties as in single runs); a district with two
+lists of one party (or alliance) is refused when the simulation starts.
+Biproportional tiers are refused: each run would need a joint solve of the whole
+tier, which is not vectorised across runs.
 
 Every district of every tier is allocated for all runs at once, in chunks of
 :data:`CHUNK` runs. Each chunk draws from generators of its own, children of
@@ -285,6 +299,7 @@ class _TierPlan:
     lazy: _Lazy | None = None  # plurality tiers under multinomial noise: minor candidates drawn when needed
     grouped: _Grouped | None = None  # divisor lists under multinomial noise: minor lists drawn in groups
     via: str | None = None  # a derived tier allocated with its grouped source tier
+    link: _LinkPlan | None = None  # the upper tier of a subtract or additional-member link
     inv_next: FloatArray | None = None  # (D, K) 1 / d(base): divisor tiers' quick check of the base seats
     inv_last: FloatArray | None = None  # (D, K) 1 / d(base - 1) for winners, else 0
     add_last: FloatArray | None = None  # (D, K) 0 for winners, inf for the others, -inf: base never holds
@@ -298,18 +313,15 @@ def _plans(
 ) -> list[_TierPlan]:
     from seats.rules.allocate import _order
 
-    for i, link in enumerate(rs.links):
-        if link.kind != "parallel":
-            raise SimulationError(
-                f"rule set {rs.id!r}: link {i + 1} ({link.kind}, upper {link.upper!r}, lower {link.lower!r}) "
-                "is not simulated; only parallel links are (allocate single runs with RuleSet.allocate)"
-            )
     for tier in rs.tiers:
         if tier.biproportional:
             raise SimulationError(
                 f"rule set {rs.id!r}: tier {tier.id!r} is allocated biproportionally over all its districts, "
-                "which simulate does not run (allocate single runs with RuleSet.allocate)"
+                "which simulate does not run: every run would need a joint alternating-scaling solve of the "
+                "whole tier, which the batch path does not vectorise across runs (allocate single runs "
+                "with RuleSet.allocate)"
             )
+    linked = {link.upper: link for link in rs.links if link.kind != "parallel" and link.upper}
     index = {o: i for i, o in enumerate(options)}
     plans: dict[str, _TierPlan] = {}
     for tier in _order(rs):
@@ -374,6 +386,8 @@ def _plans(
         if plan.tier.kind == "derived":
             plan.observed = _derive(plan, plans[plan.tier.source or ""].observed[None])[0]
         checkable = plan.spec.family == "plurality" or plan.spec.signpost is not None
+        if plan.tier.id in linked:  # its seats depend on the nominal seats won in each run: no base seats
+            continue
         if plan.names and not plan.given and not plan.tier.threshold and _fast(plan) and checkable:
             seats, certified = _rows(plan, plan.observed, plan.observed > 0, plan.house)
             seats[~certified] = -1  # never certified: those districts are solved in full every run
@@ -541,10 +555,12 @@ def _plurality_rows(
     return seats, certified
 
 
-def _batch_rows(spec: MethodSpec, v: IntArray, ok: BoolArray, house: IntArray) -> tuple[IntArray, BoolArray]:
+def _batch_rows(
+    spec: MethodSpec, v: IntArray, ok: BoolArray, house: IntArray, prior: IntArray | None = None
+) -> tuple[IntArray, BoolArray]:
     """Divisor and largest-remainder methods: the batch path's vectorised solver with one house per row
-    (:func:`seats.batch.allocate` with ``seats=`` an array); rows it does not certify go to the exact
-    engine."""
+    (:func:`seats.batch.allocate` with ``seats=`` an array, and ``prior=`` seats for divisor methods);
+    rows it does not certify go to the exact engine."""
     from seats import batch
 
     solver = batch._SOLVERS.get(spec.family)
@@ -553,14 +569,15 @@ def _batch_rows(spec: MethodSpec, v: IntArray, ok: BoolArray, house: IntArray) -
         return np.zeros_like(v), np.zeros(rows, dtype=bool)
     houses = np.asarray(house, dtype=np.int64)
     if rows <= _BATCH_ROWS:
-        return batch._solve(spec, solver, v, ok, houses, None)
+        return batch._solve(spec, solver, v, ok, houses, prior)
     # in pieces, so that the batch path never starts threads of its own inside simulate's workers
     # (rows are independent: the seats are the same however they are cut)
     seats = np.empty_like(v)
     certified = np.empty(rows, dtype=bool)
     for lo in range(0, rows, _BATCH_ROWS):
         hi = min(rows, lo + _BATCH_ROWS)
-        seats[lo:hi], certified[lo:hi] = batch._solve(spec, solver, v[lo:hi], ok[lo:hi], houses[lo:hi], None)
+        part = None if prior is None else prior[lo:hi]
+        seats[lo:hi], certified[lo:hi] = batch._solve(spec, solver, v[lo:hi], ok[lo:hi], houses[lo:hi], part)
     return seats, certified
 
 
@@ -714,6 +731,213 @@ def _exact(
             continue
         out.seats[i, : len(names)] = [alloc.seats.get(o, 0) for o in names]
         if alloc.ties:
+            out.settled.setdefault(d, []).append(first_run + r)
+
+
+# ---------------------------------------------------------------- subtract and additional-member links
+
+
+@dataclass(slots=True)
+class _LinkPlan:
+    """How the nominal seats won in the lower tier of a link reach the upper tier's lists in every run.
+
+    A lower (district, column) seat counts for the upper list of the same party (or alliance, by the
+    link's ``level``) in the lower district's home (its parent; the upper tier's only district when it has
+    one): ``won.flat[:, tgt[i]] += seats.flat[:, src[i]]``, with ``src`` sorted by ``tgt`` and ``starts``
+    where each target begins (for one ``np.add.reduceat``). Seats won by a party with no list in that
+    district count nowhere, as in :func:`seats.rules.allocate.allocate`.
+    """
+
+    kind: str  # "subtract" or "additional-member"
+    lower: str  # the lower tier's id
+    src: IntArray  # flat (district * width + column) indices into the lower tier's seats, sorted by target
+    starts: IntArray  # where each distinct target begins in ``src``
+    tgt: IntArray  # the distinct flat (district * width + column) targets in the upper tier
+    given: IntArray | None  # (D, K) constant nominal seats of a lower tier with seats given as results
+
+
+def _key_of(options: Mapping[str, tuple[str, str]], option: str, level: str) -> str:
+    party, alliance = options.get(option, (option, option))
+    return party if level == "party" else alliance
+
+
+def _link_plan(
+    link: Any, upper: _TierPlan, lower: _TierPlan, options: Mapping[str, tuple[str, str]]
+) -> _LinkPlan:
+    """The :class:`_LinkPlan` of ``link`` (checked: one list per party or alliance in each upper district)."""
+    from seats.errors import VoteTableError
+
+    level = link.level
+    width = upper.col.shape[1]
+    slot: list[dict[str, int]] = []  # per upper district: key -> column of its list
+    for d, names in enumerate(upper.names):
+        seen: dict[str, int] = {}
+        for k, o in enumerate(names):
+            key = _key_of(options, o, level)
+            if key in seen:
+                raise VoteTableError(
+                    f"tier {upper.tier.id!r}, district {upper.districts[d]!r}: lists {names[seen[key]]!r} "
+                    f"and {o!r} both belong to {level} {key!r}; a {link.kind} link needs one list per {level}"
+                )
+            seen[key] = k
+        slot.append(seen)
+    up_ids = {u: i for i, u in enumerate(upper.districts)}
+    only = upper.districts[0] if len(upper.districts) == 1 else None
+
+    def home(district: str) -> int:
+        parent = lower.tier.district(district).parent
+        return up_ids[only if only is not None else parent]
+
+    if lower.given:
+        given = np.zeros(upper.col.shape, dtype=np.int64)
+        for r in lower.tier.results:
+            u = home(r.district)
+            col = slot[u].get(_key_of(options, r.option, level))
+            if col is not None:
+                given[u, col] += r.seats
+        empty = np.zeros(0, dtype=np.int64)
+        return _LinkPlan(link.kind, lower.tier.id, empty, empty, empty, given)
+    pairs: list[tuple[int, int]] = []
+    lwidth = lower.col.shape[1]
+    for ld, names in enumerate(lower.names):
+        u = home(lower.districts[ld])
+        for j, o in enumerate(names):
+            col = slot[u].get(_key_of(options, o, level))
+            if col is not None:
+                pairs.append((u * width + col, ld * lwidth + j))
+    pairs.sort()
+    tgt_all = np.array([t for t, _ in pairs], dtype=np.int64)
+    src = np.array([s for _, s in pairs], dtype=np.int64)
+    tgt, starts = np.unique(tgt_all, return_index=True)
+    return _LinkPlan(link.kind, lower.tier.id, src, starts.astype(np.int64), tgt.astype(np.int64), None)
+
+
+def _won(lp: _LinkPlan, upper: _TierPlan, lower_seats: IntArray | None, runs: int) -> IntArray:
+    """``(runs, D, K)`` nominal seats won, per upper district and list, from the lower tier's seats."""
+    shape = upper.col.shape
+    if lp.given is not None:
+        return np.broadcast_to(lp.given, (runs, *shape)).copy()
+    won = np.zeros((runs, shape[0] * shape[1]), dtype=np.int64)
+    if lp.src.size and lower_seats is not None:
+        flat = lower_seats.reshape(runs, -1)
+        won[:, lp.tgt] = np.add.reduceat(flat[:, lp.src], lp.starts, axis=1)
+    return won.reshape(runs, *shape)
+
+
+def _solve_linked(
+    plan: _TierPlan,
+    v: IntArray,
+    excluded: BoolArray | None,
+    won: IntArray,
+    skip: BoolArray,
+    first_run: int,
+    seed: int | None,
+) -> _Outcome:
+    """Allocate the upper tier of a subtract or additional-member link in every (run, district) row.
+
+    ``additional-member``: one batch solve with per-row ``prior`` seats (the nominal seats won).
+    ``subtract``: the entitlement over the district's seats plus the nominal seats won by the lists still
+    in, less those seats; a list whose nominal seats exceed its entitlement keeps them (overhang) and
+    leaves, and the rest is shared again, round after round, only on the rows that had overhang. A row
+    any round cannot certify, and every row of a method the batch path does not vectorise, is allocated
+    by the exact engine exactly as :func:`seats.rules.allocate.allocate` does (each round a
+    :func:`seats.apportion`). Runs marked in ``skip`` (already left out) are not solved again exactly.
+    """
+    assert plan.link is not None
+    runs, dcount, width = v.shape
+    n = runs * dcount
+    present = plan.col >= 0
+    running = present[None] if excluded is None else present[None] & ~excluded
+    keep = np.broadcast_to(running, v.shape).reshape(n, width)
+    vv = np.where(keep, v.reshape(n, width), 0)
+    w = np.where(keep, won.reshape(n, width), 0)
+    house = np.tile(plan.house, runs)
+    seats = np.zeros((n, width), dtype=np.int64)
+    good = np.zeros(n, dtype=bool)
+    if _fast(plan) and plan.link.kind == "additional-member":
+        seats, good = _batch_rows(plan.spec, vv, vv > 0, house, w)
+    elif _fast(plan):
+        active = keep.copy()
+        todo = np.arange(n)
+        while todo.size:
+            a = active[todo]
+            wt = np.where(a, w[todo], 0)
+            x = np.where(a, vv[todo], 0)
+            s, c = _rows(plan, x, x > 0, house[todo] + wt.sum(axis=1))
+            over = a & (wt > s)
+            again = over.any(axis=1)
+            done = c & ~again
+            seats[todo[done]] = np.where(a[done], s[done] - wt[done], 0)
+            good[todo[done]] = True
+            more = c & again
+            active[todo[more]] &= ~over[more]
+            todo = todo[more]
+    rows = np.stack(np.divmod(np.arange(n), dcount), axis=1).astype(np.int64)
+    nobase = np.zeros((dcount, width), dtype=np.int64)
+    out = _outcome(nobase, np.zeros((runs, dcount), dtype=bool), rows, seats)
+    pending = np.flatnonzero(~good & ~np.repeat(skip, dcount))
+    _exact_linked(plan, out, pending, vv, keep, w, first_run, seed)
+    return out
+
+
+def _exact_linked(
+    plan: _TierPlan,
+    out: _Outcome,
+    pending: IntArray,
+    votes: IntArray,
+    keep: BoolArray,
+    won: IntArray,
+    first_run: int,
+    seed: int | None,
+) -> None:
+    """The exact scalar engine on the linked rows ``pending`` of ``out``, as RuleSet.allocate runs them."""
+    assert plan.link is not None
+    extra: dict[str, Any] = dict(plan.tier.options)
+    dcount = plan.col.shape[0]
+    for i in pending.tolist():
+        r, d = divmod(i, dcount)
+        names = plan.names[d]
+        mapping = {o: int(votes[i, k]) for k, o in enumerate(names) if keep[i, k]}
+        held = {o: int(won[i, k]) for k, o in enumerate(names) if keep[i, k]}
+        run_seed = None if seed is None else seed + first_run + r
+        out.seats[i] = 0
+        house = int(plan.house[d])
+        settled = False
+        try:
+            if plan.link.kind == "additional-member":
+                alloc = apportion(
+                    mapping,
+                    house,
+                    method=plan.tier.method,
+                    ties=plan.policy,
+                    seed=run_seed,
+                    prior_seats=held,
+                    **extra,
+                )
+                result = dict(alloc.seats)
+                settled = bool(alloc.ties)
+            else:
+                active = dict(mapping)
+                while True:
+                    magnitude = house + sum(held[o] for o in active)
+                    alloc = apportion(
+                        active, magnitude, method=plan.tier.method, ties=plan.policy, seed=run_seed, **extra
+                    )
+                    settled |= bool(alloc.ties)
+                    over = [o for o in active if held[o] > alloc.seats[o]]
+                    if not over:
+                        break
+                    for o in over:
+                        del active[o]
+                result = {o: alloc.seats[o] - held[o] for o in active}
+        except TieError:
+            out.tied.setdefault(d, []).append(first_run + r)
+            continue
+        except (InvalidSeatsError, InvalidVotesError):
+            out.unfilled.setdefault(d, []).append(first_run + r)
+            continue
+        out.seats[i, : len(names)] = [result.get(o, 0) for o in names]
+        if settled:
             out.settled.setdefault(d, []).append(first_run + r)
 
 
@@ -1263,7 +1487,18 @@ def _allocate_chunk(
         if plan.tier.kind == "derived":
             votes[tid] = _derive(plan, votes[plan.tier.source or ""])
         v = votes[tid]
-        out.append((plan, _solve(plan, v, _excluded(plan, v, party_idx, alliance_idx), start, seed)))
+        excluded = _excluded(plan, v, party_idx, alliance_idx)
+        if plan.link is not None:
+            runs = v.shape[0]
+            lower = next((o for p, o in out if p.tier.id == plan.link.lower), None)
+            skip = np.zeros(runs, dtype=bool)
+            if lower is not None:
+                for found in (*lower.tied.values(), *lower.unfilled.values()):
+                    skip[np.asarray(found, dtype=np.int64) - start] = True
+            won = _won(plan.link, plan, None if lower is None else lower.full(), runs)
+            out.append((plan, _solve_linked(plan, v, excluded, won, skip, start, seed)))
+        else:
+            out.append((plan, _solve(plan, v, excluded, start, seed)))
         if fill is not None and plan.tier.kind != "derived":
             full[tid] = v
     return out, full
@@ -1526,6 +1761,11 @@ def _setup(
     if ties is not None:
         check_policy(ties)
     plans = _plans(ruleset, data.votes, tuple(options), ties)
+    by_id = {p.tier.id: p for p in plans}
+    for link in ruleset.links:
+        if link.kind != "parallel" and link.upper and link.lower:
+            upper = by_id[link.upper]
+            upper.link = _link_plan(link, upper, by_id[link.lower], options)
     if model is not None and model.kind == "multinomial":
         sources = {p.tier.source for p in plans if p.tier.kind == "derived"}
         for p in plans:
@@ -1537,12 +1777,18 @@ def _setup(
                 and not p.tier.threshold
                 and _fast(p)
                 and p.tier.id not in sources
+                and p.link is None
             ):
                 p.lazy = _lazy(p)
         for p in plans:
             derived = [q for q in plans if q.tier.kind == "derived" and q.tier.source == p.tier.id]
-            if p.tier.kind == "derived" or p.lazy is not None or any(q.tier.id in sources for q in derived):
-                continue  # (a tier derived from a derived tier needs its source's full votes)
+            if (
+                p.tier.kind == "derived"
+                or p.lazy is not None
+                or p.link is not None
+                or any(q.tier.id in sources or q.link is not None for q in derived)
+            ):
+                continue  # (a tier derived from a derived tier, or linked, needs its source's full votes)
             p.grouped = _grouped(p, derived)
             if p.grouped is not None:
                 for q in derived:
@@ -1591,7 +1837,8 @@ def simulate(
     Parameters
     ----------
     ruleset:
-        The rule set (every tier is simulated; links must be ``parallel``).
+        The rule set (every tier is simulated, with its ``parallel``, ``subtract`` and
+        ``additional-member`` links; not biproportional tiers).
     votes:
         A polars frame, a path, or ``None`` for the rule set's shipped vote table.
     runs:

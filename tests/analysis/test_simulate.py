@@ -437,16 +437,20 @@ def test_bad_noise_is_named(noise: str, match: str) -> None:
         Noise.parse(noise)
 
 
-def test_links_other_than_parallel_are_refused_by_name(tmp_path: Path) -> None:
+def test_a_subtract_link_is_simulated_like_the_scalar_engine(tmp_path: Path) -> None:
+    # (refused before compensatory links were simulated; tests/analysis/test_simulate_linked.py has the rest)
     rs = toy(
         tmp_path,
         TOY.replace(
             'kind = "parallel"\ntiers = ["nominal", "state-list", "national-list", "reserved"]',
             'kind = "subtract"\nupper = "state-list"\nlower = "nominal"',
         ),
+        ties="order",
     )
-    with pytest.raises(SimulationError, match=r"link 1 \(subtract, upper 'state-list', lower 'nominal'\)"):
-        simulate(rs, toy_votes(), runs=10, seed=1)
+    res = simulate(rs, toy_votes(), runs=60, seed=1, noise="dirichlet:400", keep_votes=True)
+    for run in range(0, 60, 7):
+        scalar = rs.allocate(res.run_votes(run), seed=res.seed + run)
+        assert res.seats[run].tolist() == by_party(scalar, res.parties), run
 
 
 @pytest.mark.parametrize(
