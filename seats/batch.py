@@ -27,7 +27,6 @@ array([[4, 3, 1, 0],
 from __future__ import annotations
 
 import functools
-import itertools
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -78,8 +77,12 @@ class BatchAllocation:
     exact_rows: int
 
 
-def _as_matrix(votes: Any) -> tuple[IntArray, bool]:
-    """The votes as an int64 matrix, and whether every vote is below ``2**31``."""
+def _as_matrix(votes: Any, *, check: bool = True) -> tuple[IntArray, bool | None]:
+    """The votes as an int64 matrix, and whether every vote is below ``2**31``.
+
+    ``check=False``: an int64 matrix is returned unchecked, with ``None`` (its range is then
+    the linear path's to check, a block at a time, with :func:`_check_range` on failure).
+    """
     arr = np.asarray(votes)
     if arr.ndim == 1:
         arr = arr[None, :]
@@ -94,6 +97,14 @@ def _as_matrix(votes: Any) -> tuple[IntArray, bool]:
             )
     elif arr.dtype.kind not in "iu":
         raise InvalidVotesError(f"votes must be an integer array, got dtype {arr.dtype}")
+    if not check and arr.dtype == np.int64:
+        return arr, None
+    narrow = _check_range(arr)
+    return arr.astype(np.int64, copy=False), narrow  # read only: never written to
+
+
+def _check_range(arr: npt.NDArray[Any]) -> bool:
+    """Refuse negative votes and votes of ``2**62`` or more; whether every vote is below ``2**31``."""
     narrow = False
     if arr.size:
         suspect = True
@@ -106,7 +117,7 @@ def _as_matrix(votes: Any) -> tuple[IntArray, bool]:
             raise InvalidVotesError(f"votes must not be negative; row {r}, column {c} is {arr[r, c]}")
         if suspect and arr.max() >= 2**62:
             raise InvalidVotesError("votes too large for the batch path; use seats.apportion row by row")
-    return arr.astype(np.int64, copy=False), narrow  # read only: never written to
+    return narrow
 
 
 def _eligible(v: IntArray, threshold: Fraction | None) -> npt.NDArray[np.bool_]:
@@ -184,10 +195,15 @@ def _divisor_rows(
     top = nxt.max(axis=1, initial=-inf)
     bottom = last.min(axis=1, initial=inf)
     with np.errstate(invalid="ignore"):
-        certified = (s.sum(axis=1) == house) & ~hopeless & (s.min(axis=1, initial=0) >= 0) & (
-            (top == -inf)
-            | (bottom == inf) & np.isfinite(top)
-            | (np.isfinite(top) & (top < bottom * (1 - 2 * _TOL)))
+        certified = (
+            (s.sum(axis=1) == house)
+            & ~hopeless
+            & (s.min(axis=1, initial=0) >= 0)
+            & (
+                (top == -inf)
+                | (bottom == inf) & np.isfinite(top)
+                | (np.isfinite(top) & (top < bottom * (1 - 2 * _TOL)))
+            )
         )
     return s, certified
 
@@ -211,7 +227,7 @@ def _linear_rows(
     house: Houses,
     prior: IntArray | None = None,
     *,
-    narrow: bool = False,
+    narrow: bool | None = False,
 ) -> tuple[IntArray, BoolArray]:
     """Linear signposts with ``d(0) > 0``: the scalar fast path, a block of rows at a time.
 
@@ -232,7 +248,10 @@ def _linear_rows(
     between up to two threads when there are many (the seats do not depend on
     it). ``v`` must be 0 wherever a party is not eligible (as :func:`allocate`
     passes it); ``ok`` is not read. ``narrow``: every vote is below ``2**31``, so a
-    block is read through an exact int32 copy (the transposing read is faster).
+    block is read through an exact int32 copy (the transposing read is faster); ``None``:
+    ``v``'s range is not checked yet, so each block checks its own (in its thread) and is
+    read through an int32 copy when it can be, and a negative or too large vote raises
+    :class:`InvalidVotesError` as :func:`_as_matrix` does.
 
     ``house`` is one size for every row or one per row; ``prior`` (the seats each
     party already holds) moves a party's signposts on by that many seats:
@@ -257,28 +276,59 @@ def _linear_rows(
     held_seats = np.empty((m, rows), dtype=np.int64)  # every block is written whole below
     certified = np.empty(rows, dtype=bool)
 
-    def run(start: int, stop: int) -> None:
+    threads = max(1, min(_THREADS, rows // _ROWS_PER_THREAD, _idle_cores()))
+    # blocks of at most _CHUNK rows, as many as a multiple of the threads and of equal size
+    # (none is left to one thread at the end), shared: each thread takes the next in turn
+    count = max(1, -(-rows // _CHUNK))
+    count += -count % threads
+    size = max(1, -(-rows // count))
+    blocks = iter(range(0, rows, size))
+    refused: list[int] = []  # blocks whose range check failed
+    mask = _masked(sp, prior)
+
+    def run() -> None:
         # rows are independent, and each block writes only its own: the result is the same
-        # however the rows are shared out; a thread's blocks reuse its three work arrays
-        work = np.empty((3, m, min(_CHUNK, stop - start)))
+        # however the blocks are shared out; a thread's blocks reuse its three work arrays, and
+        # the rows they leave 2 seats off or more are walked on together, after its last block
+        work = np.empty((3, m, size))
+        later: list[_Walk] = []
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            for lo in range(start, stop, _CHUNK):
-                hi = min(stop, lo + _CHUNK)
+            for lo in blocks:
+                hi = min(rows, lo + size)
                 sub_prior = None if prior is None else prior[lo:hi]
                 h = house if isinstance(house, int) else house[lo:hi]
-                block = v[lo:hi].astype(np.int32) if narrow else v[lo:hi]  # exact when narrow
-                certified[lo:hi] = _linear_block(
+                block = v[lo:hi]
+                fits = narrow
+                if fits is None:  # the range is checked here, a block at a time (one pass)
+                    bits = int(np.bitwise_or.reduce(block, axis=None))
+                    if bits < 0 or bits >= 2**62:  # a negative vote, or one too large
+                        refused.append(lo)
+                        continue
+                    fits = bits < 2**31
+                if fits:
+                    block = block.astype(np.int32)  # exact
+                good, rest = _linear_block(
                     sp, block, h, sub_prior, held_seats[:, lo:hi], work[:, :, : hi - lo]
                 )
+                certified[lo:hi] = good
+                if rest is not None:
+                    rest.cols += lo
+                    later.append(rest)
+            if later:
+                cols, walked, good = _walk_on(later, mask)
+                held_seats[:, cols] = walked
+                certified[cols] = good
 
-    threads = max(1, min(_THREADS, rows // _ROWS_PER_THREAD, _idle_cores()))
     if threads > 1:  # numpy lets go of the GIL inside each operation on a block
-        cuts = [rows * k // threads for k in range(threads + 1)]
-        with ThreadPoolExecutor(threads) as pool:
-            for done in [pool.submit(run, a, b) for a, b in itertools.pairwise(cuts)]:
+        with ThreadPoolExecutor(threads - 1) as pool:  # and this thread is one of them
+            helpers = [pool.submit(run) for _ in range(threads - 1)]
+            run()
+            for done in helpers:
                 done.result()
     else:
-        run(0, rows)
+        run()
+    if refused:
+        _check_range(v)  # raises, naming the first bad vote
     seats = held_seats.T
     return seats, certified
 
@@ -302,9 +352,11 @@ def _linear_block(
     prior: IntArray | None,
     out: IntArray,
     work: FloatArray,
-) -> BoolArray:
+) -> tuple[BoolArray, _Walk | None]:
     """One block of :func:`_linear_rows`: its seats into ``out`` (parties x rows); which rows are
-    certified. ``work`` holds three (parties x rows) float arrays to compute in."""
+    certified, and the rows still 2 seats off or more after one seat was walked (their seats
+    and certificates are :func:`_walk_on`'s). ``work`` holds three (parties x rows) float arrays
+    to compute in."""
     m = v.shape[1]
     step, off = sp.step, sp.offset
     a = off / step
@@ -366,12 +418,20 @@ def _linear_block(
     # rows a few seats off, every x clear: walked to the house one seat at a time, in place,
     # on the whole block (a row with nothing to move, off_by 0, takes part in no move)
     off = clear & (got != h)
+    later = None
     if off.any():
         off_by = np.where(off, h - got, 0.0)
-        good |= off & _walk_rows(s, vf, off_by, a_off, prior is not None or a > 1)
-    out[...] = s
+        walked, later = _walk_rows(s, vf, off_by, a_off, _masked(sp, prior))
+        good |= off & walked
+    out[...] = s  # the columns in later are written again when they are walked on
     good &= total > 0  # a row where no party takes part goes to the exact engine
-    return good
+    return good, later
+
+
+def _masked(sp: LinearSignpost, prior: IntArray | None) -> bool:
+    """Whether a walk must mask the last quotients of parties without seats (``s + a - 1`` can be
+    positive there: prior seats, or ``a = offset / step > 1``)."""
+    return prior is not None or sp.offset / sp.step > 1
 
 
 _EXACT_CELLS = 2**20  # pairs per block of the exact path (its arrays are rows x parties x parties)
@@ -500,11 +560,26 @@ _DAMPING = 0.7  # of the Newton step on the divisor of the linear path
 _WALK = 3  # seats a row may be off after the Newton step and still be walked, not solved exactly
 
 
+@dataclass(slots=True)
+class _Walk:
+    """Columns of a block still seats off after :func:`_walk_rows` moved one: walked on later,
+    with those of a thread's other blocks (numpy's cost per call is then paid once, not per
+    block)."""
+
+    cols: IntArray  # their rows in the batch (in the block, until the block's start is added)
+    s: FloatArray  # their seats so far (parties x columns)
+    inv: FloatArray  # signed 1 / v (parties x columns)
+    ash: FloatArray  # a, less 1 where seats are taken back: (columns,), or parties x columns
+    sign: FloatArray  # +1 seats to give, -1 to take back
+    need: FloatArray  # seats to move in all, 2 to _WALK
+
+
 def _walk_rows(
     s: FloatArray, vf: FloatArray, off_by: FloatArray, a: float | FloatArray, mask: bool
-) -> BoolArray:
-    """Move ``off_by`` seats into (``> 0``) or out of (``< 0``) each column of ``s`` (in place);
-    which columns are certified.
+) -> tuple[BoolArray, _Walk | None]:
+    """Move the first of ``off_by`` seats into (``> 0``) or out of (``< 0``) each column of ``s``
+    (in place); which columns one seat off are certified, and the columns 2 to ``_WALK``
+    seats off, for :func:`_walk_on`.
 
     Every column's ``x = c * v + beta`` is clear of whole numbers, so at its divisor
     every next quotient is below and every last one above the divisor: the missing
@@ -518,7 +593,7 @@ def _walk_rows(
     where ``s + a - 1`` is positive. A party without votes (``v = 0``) never moves:
     its ``q`` is ``+inf``, or ``nan`` (``0 * inf``), which the reductions pass over
     (``fmin``). A column with ``off_by`` 0 (sign 0) moves nothing and is not
-    certified here.
+    certified here, nor is one more than ``_WALK`` seats off.
     """
     sign = np.sign(off_by)
     # q = (s + ash) * inv: ash is a, less 1 on the columns that give seats back; inv is 1 / v,
@@ -532,31 +607,63 @@ def _walk_rows(
     single: BoolArray = np.add.reduce(moved, axis=0) == 1.0
     moved *= sign
     s += moved
-    last = best
-    more = np.flatnonzero((need > 1) & single)
-    if more.size:  # the columns a second seat or more off, walked on their own (C order)
-        sub, sub_inv = s.take(more, axis=1), inv.take(more, axis=1)
-        sub_ash = ash.take(more, axis=ash.ndim - 1)
-        sub_sign, sub_need = sign[more], need[more]
-        sub_last, sub_single = last[more], single[more]
-        for step in range(2, _WALK + 1):
-            q = _signed(sub, sub_inv, sub_ash, mask)
-            best = np.fmin.reduce(q, axis=0)
-            moved = np.equal(q, best, out=q)
-            active = sub_need >= step
-            sub_single &= ~active | (np.add.reduce(moved, axis=0) == 1.0)
-            moved *= sub_sign * active
-            sub += moved
-            sub_last = np.where(active, best, sub_last)
-            if step == _WALK:
-                sub_single &= sub_need <= _WALK
-            elif not (sub_need > step).any():
-                break
-        s[:, more] = sub
-        last[more], single[more] = sub_last, sub_single
+    later = None
+    more = np.flatnonzero((need > 1) & (need <= _WALK) & single)
+    if more.size:  # the columns a second seat or more off: copied out, walked with the next blocks'
+        later = _Walk(
+            more,
+            s.take(more, axis=1),
+            inv.take(more, axis=1),
+            ash.take(more, axis=ash.ndim - 1),
+            sign[more],
+            need[more],
+        )
+    return _certify(s, inv, ash, mask, sign, best, single & (need == 1)), later
+
+
+def _walk_on(parts: list[_Walk], mask: bool) -> tuple[IntArray, FloatArray, BoolArray]:
+    """The columns :func:`_walk_rows` left 2 to ``_WALK`` seats off, of any number of blocks at
+    once: walked on to their house, one seat per column per step, and certified by the seat
+    moved last. Returns their rows, seats (parties x columns) and which are certified."""
+    if len(parts) == 1:
+        p = parts[0]
+        cols, s, inv, ash, sign, need = p.cols, p.s, p.inv, p.ash, p.sign, p.need
+    else:
+        cols = np.concatenate([p.cols for p in parts])
+        s = np.concatenate([p.s for p in parts], axis=1)
+        inv = np.concatenate([p.inv for p in parts], axis=1)
+        ash = np.concatenate([p.ash for p in parts], axis=-1)
+        sign = np.concatenate([p.sign for p in parts])
+        need = np.concatenate([p.need for p in parts])
+    single: BoolArray = np.ones(cols.size, dtype=bool)
+    last = np.zeros(cols.size)
+    for step in range(2, _WALK + 1):  # every column moves at step 2 (need >= 2)
+        q = _signed(s, inv, ash, mask)
+        best = np.fmin.reduce(q, axis=0)
+        moved = np.equal(q, best, out=q)
+        active = need >= step
+        single &= ~active | (np.add.reduce(moved, axis=0) == 1.0)
+        moved *= sign * active
+        s += moved
+        last = np.where(active, best, last)
+        if not (need > step).any():
+            break
+    return cols, s, _certify(s, inv, ash, mask, sign, last, single)
+
+
+def _certify(
+    s: FloatArray,
+    inv: FloatArray,
+    ash: FloatArray,
+    mask: bool,
+    sign: FloatArray,
+    last: FloatArray,
+    single: BoolArray,
+) -> BoolArray:
+    """Columns (among ``single``) whose seat moved last, at ``last``, is ahead of every quotient
+    left: ``w_min > last`` (giving), ``u_max < last`` (taking back; there ``q = -u``), by a margin
+    float error cannot close."""
     edge = np.fmin.reduce(_signed(s, inv, ash, mask), axis=0)
-    # the last seat moved is ahead of every quotient left: w_min > last (giving), u_max < last
-    # (taking back; there q = -u), by a margin float error cannot close
     margin = np.where(sign > 0, edge - last * (1 + 4 * _TOL), edge * (1 + 4 * _TOL) - last)
     certified: BoolArray = single & (margin > 0)
     return certified
@@ -616,9 +723,7 @@ def _lr_rows(spec: MethodSpec, v: IntArray, ok: BoolArray, house: int) -> tuple[
     return seats, certified
 
 
-def _plurality_rows(
-    spec: MethodSpec, v: IntArray, ok: BoolArray, house: int
-) -> tuple[IntArray, BoolArray]:
+def _plurality_rows(spec: MethodSpec, v: IntArray, ok: BoolArray, house: int) -> tuple[IntArray, BoolArray]:
     rows, parties = v.shape
     key = np.where(ok, v, -1)
     order = np.argsort(-key, axis=1, kind="stable")
@@ -770,7 +875,14 @@ def allocate(
     """
     policy = check_policy(ties)
     spec = resolve(method)
-    v, narrow = _as_matrix(votes)
+    sp = spec.signpost
+    solver = _SOLVERS.get(spec.family)
+    vectorisable = solver is not None and not options and spec.id != "custom"
+    # a linear divisor method's rows go to the linear path (certified by floats), then the rows
+    # it could not certify to the vectorised exact path, and only then to the exact engine
+    linear = vectorisable and isinstance(sp, LinearSignpost) and _linear_vectorised(sp)
+    # without a threshold the linear path checks the votes' range itself, a block at a time
+    v, narrow = _as_matrix(votes, check=not linear or threshold is not None)
     rows, width = v.shape
     house = _as_houses(seats, rows)
     held = None if prior is None else _as_prior(prior, (rows, width), spec)
@@ -778,12 +890,8 @@ def allocate(
     if len(names) != width:
         raise InvalidVotesError(f"{len(names)} party names for {width} columns")
     thr = as_fraction(threshold) if threshold is not None else None
-    solver = _SOLVERS.get(spec.family)
-    vectorisable = solver is not None and not options and spec.id != "custom" and rows > 0
-    sp = spec.signpost
-    # a linear divisor method's rows go to the linear path (certified by floats), then the rows
-    # it could not certify to the vectorised exact path, and only then to the exact engine
-    straight = vectorisable and isinstance(sp, LinearSignpost) and _linear_vectorised(sp)
+    vectorisable = vectorisable and rows > 0
+    straight = vectorisable and linear
     # without a threshold the linear path needs no eligibility mask (a party without votes
     # takes no seat there); the exact path makes its own for the few rows it gets
     ok = None if straight and thr is None else _eligible(v, thr)
@@ -833,8 +941,15 @@ def allocate(
             if straight:
                 assert isinstance(sp, LinearSignpost)
                 alloc = exact_divisor(
-                    sp, spec.id, names, row, row_house, thr,
-                    policy=policy, seed=row_seed, prior_seats=row_prior,
+                    sp,
+                    spec.id,
+                    names,
+                    row,
+                    row_house,
+                    thr,
+                    policy=policy,
+                    seed=row_seed,
+                    prior_seats=row_prior,
                 )
             else:
                 extra = dict(options) if row_prior is None else {**options, "prior_seats": row_prior}

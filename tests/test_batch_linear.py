@@ -155,3 +155,111 @@ def test_idle_cores_from_the_load_average(monkeypatch: pytest.MonkeyPatch, load:
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
     assert batch._idle_cores() == idle
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"), [(-3, "must not be negative; row 37, column 2 is -3"), (2**62, "too large")]
+)
+@pytest.mark.parametrize("threads", [1, 2])
+def test_each_block_checks_the_range_of_its_votes(
+    monkeypatch: pytest.MonkeyPatch, bad: int, message: str, threads: int
+) -> None:
+    # without a threshold the linear path checks the votes a block at a time, in its threads;
+    # a bad vote in a late block fails as the up-front check does, naming the first one
+    monkeypatch.setattr(batch, "_CHUNK", 8)
+    monkeypatch.setattr(batch, "_ROWS_PER_THREAD", 10)
+    monkeypatch.setattr(batch, "_THREADS", threads)
+    monkeypatch.setattr(batch, "_idle_cores", lambda: threads)
+    votes = skewed(60, 4, 10)
+    votes[37, 2] = bad
+    votes[45, 1] = bad
+    with pytest.raises(seats.InvalidVotesError, match=message):
+        batch.apportion(votes, 12, method="dhondt")
+    assert batch._as_matrix(votes, check=False)[1] is None  # int64: left to the blocks
+    with pytest.raises(seats.InvalidVotesError, match=message):
+        batch._as_matrix(votes.astype(np.float64) if bad < 0 else votes)
+
+
+@pytest.mark.parametrize("method", LINEAR)
+def test_blocks_read_narrow_or_wide_each_by_its_own_range(
+    monkeypatch: pytest.MonkeyPatch, method: str
+) -> None:
+    # one block holds a vote of 2**31 or more and is read as int64; the others through int32
+    monkeypatch.setattr(batch, "_CHUNK", 16)
+    reads: list[np.dtype[Any]] = []
+    block = batch._linear_block
+
+    def spy(sp: Any, v: np.ndarray, *args: Any) -> Any:
+        reads.append(v.dtype)
+        return block(sp, v, *args)
+
+    monkeypatch.setattr(batch, "_linear_block", spy)
+    votes = skewed(64, 6, 11)
+    votes[20] = votes[20] * 2**20 + 1
+    assert votes[20].max() >= 2**31
+    res = batch.allocate(votes, 20, method=method, ties="order")
+    assert reads == [np.dtype(np.int32), np.dtype(np.int64), np.dtype(np.int32), np.dtype(np.int32)]
+    assert res.seats.tolist() == scalar_rows(votes, 20, method=method, ties="order")
+
+
+@pytest.mark.parametrize("method", LINEAR)
+@pytest.mark.parametrize("threads", [1, 2])
+def test_rows_left_seats_off_by_many_blocks_are_walked_on_together(
+    monkeypatch: pytest.MonkeyPatch, method: str, threads: int
+) -> None:
+    # each thread keeps the rows its blocks leave 2 or 3 seats off, and walks them on in one go
+    monkeypatch.setattr(batch, "_CHUNK", 32)
+    monkeypatch.setattr(batch, "_ROWS_PER_THREAD", 50)
+    monkeypatch.setattr(batch, "_THREADS", threads)
+    monkeypatch.setattr(batch, "_idle_cores", lambda: threads)
+    parts: list[int] = []
+    walk_on = batch._walk_on
+
+    def spy(later: list[Any], mask: bool) -> Any:
+        parts.append(len(later))
+        return walk_on(later, mask)
+
+    monkeypatch.setattr(batch, "_walk_on", spy)
+    votes = skewed(300, 30, 12)
+    prior = np.random.default_rng(12).integers(0, 2, size=votes.shape) if method == "danish" else None
+    res = batch.allocate(votes, 45, method=method, ties="order", prior=prior)
+    # several blocks' rows, walked on once per thread that took a block (the first may take them all)
+    assert 1 <= len(parts) <= threads and sum(parts) > 3
+    names = tuple(f"p{j}" for j in range(30))
+    for r in range(300):
+        row = dict(zip(names, (int(x) for x in votes[r]), strict=True))
+        held = {} if prior is None else {n: int(k) for n, k in zip(names, prior[r], strict=True) if k}
+        a = seats.apportion(row, 45, method=method, ties="order", prior_seats=held or None)
+        assert res.seats[r].tolist() == list(a.seats.values()), r
+
+
+@pytest.mark.parametrize(
+    ("threads", "sizes"), [(1, [15] * 6 + [10]), (2, [13] * 7 + [9]), (3, [12] * 8 + [4])]
+)
+def test_blocks_come_in_a_multiple_of_the_threads(
+    monkeypatch: pytest.MonkeyPatch, threads: int, sizes: list[int]
+) -> None:
+    # 100 rows in blocks of at most 16: 7 of 15 rows on one thread, 8 of 13 on two, 9 of 12 on three
+    monkeypatch.setattr(batch, "_CHUNK", 16)
+    monkeypatch.setattr(batch, "_ROWS_PER_THREAD", 10)
+    monkeypatch.setattr(batch, "_THREADS", threads)
+    monkeypatch.setattr(batch, "_idle_cores", lambda: threads)
+    seen: list[int] = []
+    block = batch._linear_block
+
+    def spy(sp: Any, v: np.ndarray, *args: Any) -> Any:
+        seen.append(v.shape[0])
+        return block(sp, v, *args)
+
+    monkeypatch.setattr(batch, "_linear_block", spy)
+    votes = skewed(100, 5, 13)
+    assert batch.apportion(votes, 9, ties="order").tolist() == scalar_rows(votes, 9, ties="order")
+    assert sorted(seen, reverse=True) == sizes
+
+
+def test_no_rows_give_no_seats() -> None:
+    dhondt = seats.methods.registry.resolve("dhondt").signpost
+    assert isinstance(dhondt, seats.methods.signposts.LinearSignpost)
+    for house in (5, np.zeros(0, dtype=np.int64)):
+        out, certified = batch._linear_rows(dhondt, np.zeros((0, 3), dtype=np.int64), None, house)
+        assert out.shape == (0, 3) and certified.shape == (0,)
