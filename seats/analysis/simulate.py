@@ -232,16 +232,37 @@ def _multinomial(rng: np.random.Generator, n: IntArray, p: FloatArray, runs: int
     position of their last column with a positive share, cut there: the votes
     left always go to a real option (no vote can land in padding), every total
     is exact, and the padding costs nothing.
+
+    With one total per district (``n`` of shape (D,)), the first column is drawn
+    apart, ``X0 ~ Binomial(n, p0)`` for all runs of a district in a row, and the
+    other columns as ``Multinomial(n - X0, p[1:] / (1 - p0))``: the chain rule
+    numpy's multinomial follows itself, so the distribution is the same. numpy's
+    binomial sampler keeps its set-up while ``(n, p)`` repeats, so these first
+    variates cost about half as much as inside a multinomial row (and a district
+    of two options needs no multinomial at all).
     """
     dcount, width = p.shape
     wide = np.where(p > 0, np.arange(1, width + 1)[None, :], 0).max(axis=1, initial=0)
+    fixed = np.ndim(n) == 1
     counts = np.broadcast_to(n, (runs, dcount))
     out: IntArray = np.zeros((runs, dcount, width), dtype=np.int64)
     for w in np.unique(wide).tolist():
-        if w:
-            idx = np.flatnonzero(wide == w)
-            group = slice(idx[0], idx[-1] + 1) if idx[-1] - idx[0] + 1 == idx.size else idx
+        if not w:
+            continue
+        idx = np.flatnonzero(wide == w)
+        group = slice(idx[0], idx[-1] + 1) if idx[-1] - idx[0] + 1 == idx.size else idx
+        if not fixed or w == 1:
             out[:, group, :w] = rng.multinomial(counts[:, group], p[group, :w])
+            continue
+        # (districts, runs): numpy fills it district by district, each district's (n, p0) repeated
+        first = rng.binomial(n[group][:, None], p[group, 0][:, None], size=(idx.size, runs)).T
+        out[:, group, 0] = first
+        left = counts[:, group] - first
+        if w == 2:
+            out[:, group, 1] = left
+        else:
+            tail = p[group, 1:w]
+            out[:, group, 1:w] = rng.multinomial(left, tail / tail.sum(axis=1, keepdims=True))
     return out
 
 

@@ -165,6 +165,38 @@ def test_multinomial_draws_keep_totals_and_zero_shares() -> None:
     assert abs(var - 1000 * 0.5 * 0.5) < 0.15 * 250  # binomial variance, not a rounded normal
 
 
+@pytest.mark.parametrize("per_run", [False, True])
+def test_multinomial_draws_have_the_exact_joint_distribution(per_run: bool) -> None:
+    """Every outcome's frequency against the multinomial pmf (chi-square), for districts of 2, 3 and 4
+    options, with one total per district (the first column drawn apart) and with a total per run."""
+    from itertools import product
+    from math import factorial
+
+    from seats.analysis.simulate import _multinomial
+
+    p = np.array([[0.7, 0.3, 0.0, 0.0], [0.5, 0.3, 0.2, 0.0], [0.1, 0.4, 0.2, 0.3]])
+    n = np.array([5, 4, 3])
+    runs = 40_000
+    counts = np.broadcast_to(n, (runs, 3)).copy() if per_run else n
+    x = _multinomial(np.random.default_rng(11), counts, p, runs)
+    for d in range(3):
+        k = int((p[d] > 0).sum())
+        seen: dict[tuple[int, ...], int] = {}
+        for row in map(tuple, x[:, d, :k].tolist()):
+            seen[row] = seen.get(row, 0) + 1
+        chi2, cells = 0.0, 0
+        for row in product(range(int(n[d]) + 1), repeat=k):
+            if sum(row) != n[d]:
+                continue
+            pmf = factorial(int(n[d])) * np.prod([p[d, j] ** c / factorial(c) for j, c in enumerate(row)])
+            expect = runs * pmf
+            chi2 += (seen.pop(row, 0) - expect) ** 2 / expect
+            cells += 1
+        assert not seen  # no impossible outcome
+        df = cells - 1
+        assert chi2 < df + 7 * np.sqrt(2 * df), (d, chi2, df)  # far out in the tail: about p < 1e-6
+
+
 # ---------------------------------------------------------------- zero-noise limits
 
 
