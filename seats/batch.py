@@ -540,8 +540,7 @@ def _exact_linear(
                     policy=policy,
                     seats=tuple(range(size - contested + 1, size + 1)),
                     detail=detail,
-                    seed=seeds[t],
-                    order=names,
+                    seed=seeds[t],  # the tied options are in listed order: no order= needed
                 )
             except TieError as err:
                 result.errors[t] = err
@@ -557,7 +556,7 @@ def _exact_linear(
 
 
 _DAMPING = 0.7  # of the Newton step on the divisor of the linear path
-_WALK = 3  # seats a row may be off after the Newton step and still be walked, not solved exactly
+_WALK = 4  # seats a row may be off after the Newton step and still be walked, not solved exactly
 
 
 @dataclass(slots=True)

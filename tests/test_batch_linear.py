@@ -207,7 +207,7 @@ def test_blocks_read_narrow_or_wide_each_by_its_own_range(
 def test_rows_left_seats_off_by_many_blocks_are_walked_on_together(
     monkeypatch: pytest.MonkeyPatch, method: str, threads: int
 ) -> None:
-    # each thread keeps the rows its blocks leave 2 or 3 seats off, and walks them on in one go
+    # each thread keeps the rows its blocks leave 2 to _WALK seats off, and walks them on in one go
     monkeypatch.setattr(batch, "_CHUNK", 32)
     monkeypatch.setattr(batch, "_ROWS_PER_THREAD", 50)
     monkeypatch.setattr(batch, "_THREADS", threads)
