@@ -678,12 +678,24 @@ def _solve_fast(
         # the base seats hold when every losing quotient is below every winning one (margin as in batch);
         # padding and options without votes have 0 votes, so they never pass a winner
         assert plan.inv_last is not None and plan.add_last is not None
-        top = np.zeros((runs, dcount))
-        bottom = np.full((runs, dcount), np.inf)
-        for k in range(width):  # column by column: numpy reduces short last axes slowly
-            col = v[:, :, k].astype(np.float64)
-            top = np.maximum(top, col * plan.inv_next[:, k])
-            bottom = np.minimum(bottom, col * plan.inv_last[:, k] + plan.add_last[:, k])
+        if width >= 4 * dcount:  # few districts of many options (a national list): whole rows at once
+            vf = v.astype(np.float64)
+            top = (vf * plan.inv_next).max(axis=2, initial=0.0)
+            vf *= plan.inv_last
+            vf += plan.add_last
+            bottom = vf.min(axis=2, initial=np.inf)
+        else:  # column by column (numpy reduces short last axes slowly), in buffers made once
+            top = np.zeros((runs, dcount))
+            bottom = np.full((runs, dcount), np.inf)
+            col = np.empty((runs, dcount))
+            tmp = np.empty((runs, dcount))
+            for k in range(width):
+                np.copyto(col, v[:, :, k], casting="unsafe")  # int64 votes to floats, as astype
+                np.multiply(col, plan.inv_next[:, k], out=tmp)
+                np.maximum(top, tmp, out=top)
+                np.multiply(col, plan.inv_last[:, k], out=tmp)
+                tmp += plan.add_last[:, k]
+                np.minimum(bottom, tmp, out=bottom)
         kept = (top < bottom * (1 - 2 * _TOL)).reshape(runs * dcount)
     elif excluded is None and plan.spec.family == "plurality":
         # the base winners hold when the weakest of them has more votes than any other candidate
@@ -804,10 +816,10 @@ def _link_plan(
         slot.append(seen)
     up_ids = {u: i for i, u in enumerate(upper.districts)}
     only = upper.districts[0] if len(upper.districts) == 1 else None
+    parents = {d.id: d.parent for d in lower.tier.districts}  # (Tier.district searches: quadratic over many)
 
     def home(district: str) -> int:
-        parent = lower.tier.district(district).parent
-        return up_ids[only if only is not None else parent]
+        return up_ids[only if only is not None else parents[district]]
 
     if lower.given:
         given = np.zeros(upper.col.shape, dtype=np.int64)
@@ -984,6 +996,7 @@ class _Lazy:
     has_minor: BoolArray  # (D,)
     order: IntArray  # (D,) the plan's district at each position: districts sorted by how many kept apart
     reach: IntArray  # (J,) how many districts (a prefix) have a candidate in column j
+    at: IntArray  # (D,) the position of each of the plan's districts (the inverse of ``order``)
     votes: IntArray  # (D,) each district's votes
     won: IntArray  # (D, K) in the plan's order: 1 for the observed winners
     rest: IntArray  # (D,) the column of the others' total in each district
@@ -1046,6 +1059,7 @@ def _lazy(plan: _TierPlan) -> _Lazy:
         has_minor[pos],
         pos,
         reach,
+        np.argsort(pos),
         votes[pos],
         won,
         np.asarray(cut, dtype=np.int64)[pos],
@@ -1083,27 +1097,39 @@ def _solve_lazy(
     """Allocate a plurality tier from its compact draw; also the (run, district) rows split, and the split."""
     rest = _rest(lz, compact)
     big = np.iinfo(np.int64).max
-    low = np.full(rest.shape, big)
+    reach = lz.reach.tolist()
+    first = 0
+    if reach and reach[0] == rest.shape[1] and lz.win[:, 0].all():
+        low = compact[:, :, 0].copy()  # every district's strongest candidate wins: no pass over a filler
+        first = 1
+    else:
+        low = np.full(rest.shape, big)
     high = rest.copy() if lz.has_minor.all() else np.where(lz.has_minor[None], rest, -1)
-    for j, n in enumerate(lz.reach.tolist()):  # column by column, on the districts that have column j
+    for j in range(first, len(reach)):  # column by column, on the districts that have column j
+        n = reach[j]
         col = compact[:, :n, j]
         win = lz.win[:n, j]
-        if win.all():  # (the first column: every district's strongest candidate)
+        if win.all():
             np.minimum(low[:, :n], col, out=low[:, :n])
         elif not win.any():
             np.maximum(high[:, :n], col, out=high[:, :n])
         else:
             low[:, :n] = np.minimum(low[:, :n], np.where(win[None], col, big))
             high[:, :n] = np.maximum(high[:, :n], np.where(win[None], -1, col))
-    house = plan.house[lz.order][None, :]
-    filled = lz.win.sum(axis=1) == house[0]
-    here = (house == 0) | (filled[None] & (low > 0) & (low > high))
-    if plan.spec.id == "plurality":
-        here &= house <= 1
-    certified = np.empty_like(here)
-    certified[:, lz.order] = here
+    house = plan.house[lz.order]
+    filled = lz.win.sum(axis=1) == house
+    # certified: the weakest winner has votes and more than any other candidate (one compare with the
+    # others' best raised to 0), where the district fills its seats; a district of no seats always is
+    np.maximum(high, 0, out=high)
+    here = low > high
+    if not (filled & (house > 0)).all():
+        here &= filled[None]
+        here |= (house == 0)[None]
+    if plan.spec.id == "plurality" and (house > 1).any():
+        here &= (house <= 1)[None]
+    certified = here[:, lz.at]
     won = lz.won
-    spots = np.argwhere(~here)  # (run, position)
+    spots = np.zeros((0, 2), dtype=np.int64) if here.all() else np.argwhere(~here)  # (run, position)
     if not spots.size:
         return _outcome(won, certified, spots, won[:0].copy()), spots, lz.minor[:0].copy()
     r, k = spots[:, 0], spots[:, 1]

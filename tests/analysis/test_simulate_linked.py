@@ -236,3 +236,28 @@ def test_a_biproportional_tier_says_why_it_is_refused() -> None:
     rs = seats.load_ruleset("ve-2020-an", overrides={"tiers.state-list.method": "biproportional"})
     with pytest.raises(SimulationError, match="joint alternating-scaling solve of the whole tier"):
         simulate(rs, runs=2, seed=1)
+
+
+def test_the_command_simulates_a_compensatory_rule_set(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from seats.cli import main
+
+    ruleset(tmp_path, "subtract", "sainte-lague")
+    path = tmp_path / "votes.csv"
+    votes().write_csv(path)
+    rs_path = str(tmp_path / "subtract-sainte-lague-party" / "ruleset.toml")
+    outputs = []
+    for workers in ("1", "2"):
+        res = CliRunner().invoke(
+            main,
+            [
+                "simulate", rs_path, "--votes", str(path), "--runs", "1500", "--seed", "3",
+                "--ties", "order", "--by", "party", "--workers", workers, "--quiet", "--format", "csv",
+            ],
+        )  # fmt: skip
+        assert res.exit_code == 0, res.output
+        outputs.append(res.stdout)
+    assert outputs[0] == outputs[1]
+    frame = pl.read_csv(outputs[0].encode())
+    assert frame["name"].to_list()[:1] and frame["mean"].sum() == pytest.approx(16)
