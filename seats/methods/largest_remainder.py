@@ -10,6 +10,14 @@ what happens: ``"smallest-remainders"`` (default) takes the surplus seats back,
 one each, from the seat-holding parties with the smallest remainders;
 ``"error"`` refuses.
 
+Many parties without seat bounds take a numpy fast path (:func:`_numpy_fast`):
+whole quotas and remainders in int64 when every ``votes * r`` provably fits, the
+remainder seats to the remainders at or above the cut, which is accepted only
+when exactly as many parties as there are seats are at or above it (so no tie
+decides a seat); the certificate is made only when it is read. Anything else (a
+tie, votes too large for int64, more seats left than parties) goes to the
+general engine, which settles or reports it.
+
 Examples
 --------
 >>> from seats.methods.largest_remainder import largest_remainder, HARE
@@ -19,8 +27,11 @@ Examples
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
+from functools import partial
+from math import gcd
 from typing import Any
 
 import numpy as np
@@ -28,7 +39,7 @@ import numpy as np
 from seats.errors import InvalidSeatsError, InvalidVotesError
 from seats.methods._input import as_fraction, eligible, normalise_bounds
 from seats.methods.ties import check_policy, settle
-from seats.results import Allocation, QuotaCertificate, RemainderMap, TieEvent
+from seats.results import Allocation, Deferred, QuotaCertificate, RemainderMap, TieEvent
 
 __all__ = [
     "DROOP",
@@ -42,6 +53,8 @@ __all__ = [
 
 Quota = Callable[[int, int], Fraction]
 _NUMPY_FROM = 24  # parties from which whole quotas and remainders are computed with numpy
+_FAST_FROM = 24  # parties from which an allocation without seat bounds tries _numpy_fast
+_INT64 = 2**63
 OVERFLOW_RULES = ("smallest-remainders", "error")
 
 
@@ -130,6 +143,10 @@ def largest_remainder(
     if overflow not in OVERFLOW_RULES:
         raise InvalidSeatsError(f"unknown overflow rule {overflow!r}; choose {', '.join(OVERFLOW_RULES)}")
     thr = as_fraction(threshold) if threshold is not None else None
+    if min_seats is None and max_seats is None and house > 0 and len(votes) >= _FAST_FROM:
+        fast = _numpy_fast(parties, votes, house, quota, method_id, thr, overflow == "error")
+        if fast is not None:
+            return fast
     if not thr and 0 not in votes:  # the common case: every party is in
         excluded: tuple[str, ...] = ()
         contenders = list(range(len(parties)))
@@ -141,7 +158,7 @@ def largest_remainder(
         raise InvalidVotesError(f"no party has votes (above the threshold) to share {house} seats")
     bounds = normalise_bounds(parties, house, min_seats, max_seats)
     if bounds is None:  # one round, nobody to hold at a bound
-        s, cert, events = _one_round(
+        s, make, events = _one_round(
             parties, votes, contenders, house, quota, policy, seed, overflow, method_id
         )
         if len(s) == len(parties):
@@ -150,9 +167,7 @@ def largest_remainder(
             seats_out = [0] * len(parties)
             for i, n in zip(contenders, s, strict=True):
                 seats_out[i] = n
-        cert = QuotaCertificate(
-            cert.quota, cert.floors, cert.remainders, cert.remainder_winners, cert.removed, excluded, {}
-        )
+        cert = Deferred(partial(make, excluded, {}))
         return Allocation.build(method_id, house, parties, votes, seats_out, events, cert, excluded, thr)
     lo = bounds[0] if bounds else [0] * len(parties)
     hi = bounds[1] if bounds else [None] * len(parties)
@@ -169,7 +184,7 @@ def largest_remainder(
             parties, votes, free, seats_left, quota, policy, seed, overflow, method_id
         )
         won = dict(zip(free, result[0], strict=True))
-        cert, events = result[1], result[2]
+        make, events = result[1], result[2]
         broken = [i for i in free if won[i] < lo[i] or won[i] > _at_most(hi[i], won[i])]
         if not broken:
             break
@@ -182,11 +197,159 @@ def largest_remainder(
         seats_out[i] = won[i]
     for i, b in fixed.items():
         seats_out[i] = b
-    cert = QuotaCertificate(
-        cert.quota, cert.floors, cert.remainders, cert.remainder_winners, cert.removed,
-        excluded, {parties[i]: b for i, b in fixed.items()},
-    )
+    cert = Deferred(partial(make, excluded, {parties[i]: b for i, b in fixed.items()}))
     return Allocation.build(method_id, house, parties, votes, seats_out, events, cert, excluded, thr)
+
+
+_MakeCertificate = Callable[[tuple[str, ...], Mapping[str, int]], QuotaCertificate]
+
+
+def _quota_parts(quota: Quota, total: int, house: int) -> tuple[int, int, Fraction | None]:
+    """``(p, r, q)``: the quota is ``p / r`` in lowest terms; ``q`` is the quota's own value,
+    or ``None`` for the four shipped quotas, whose parts need no Fraction (``Fraction(p, r)``
+    is then that value)."""
+    if quota is HARE or quota is HAGENBACH_BISCHOFF or quota is IMPERIALI_QUOTA:
+        seats = house if quota is HARE else house + 1 if quota is HAGENBACH_BISCHOFF else house + 2
+        g = gcd(total, seats)
+        return total // g, seats // g, None
+    if quota is DROOP:
+        return total // (house + 1) + 1, 1, None
+    q = quota(total, house)
+    return q.numerator, q.denominator, q
+
+
+def _numpy_fast(
+    parties: tuple[str, ...],
+    votes: tuple[int, ...],
+    house: int,
+    quota: Quota,
+    method_id: str,
+    thr: Fraction | None,
+    refuse_overflow: bool,
+) -> Allocation | None:
+    """An allocation without seat bounds computed on numpy int64 arrays, or ``None``.
+
+    With the quota ``p / r`` in lowest terms, a party's whole quotas and remainder are
+    ``divmod(votes * r, p)``, computed in int64 only when the contenders' total times
+    ``r`` is below 2**63 (so no ``votes * r`` can overflow): the same integers as the
+    general engine's. When ``k`` seats are left, ``t`` is the ``k``-th largest remainder;
+    the parties with a remainder of at least ``t`` take them when there are exactly ``k``
+    of them (else a tie decides a seat). When the quota over-awards by ``k`` seats, the
+    same with the ``k`` smallest remainders of the seat holders. ``None`` (a tie; a
+    remainder of 0 at the cut, where parties without votes would count; votes beyond
+    int64; more seats left than parties; an over-award that is refused or takes more
+    than one seat from a party; nothing to share) hands the input to the general
+    engine, which settles or reports it exactly as before. Parties without votes take
+    part in the arithmetic (their remainder, 0, is below any cut) and are left out of
+    the certificate, which is made when first read (:func:`_numpy_certificate`).
+    """
+    n = len(votes)
+    excluded: tuple[str, ...] = ()
+    idx: list[int] | None = None
+    if thr:
+        passes = eligible(votes, thr)
+        excluded = tuple(p for p, ok in zip(parties, passes, strict=True) if not ok)
+        if excluded:
+            idx = [i for i in range(n) if passes[i]]
+    total = sum(votes) if idx is None else sum(votes[i] for i in idx)
+    if not total:
+        return None
+    p, r, q = _quota_parts(quota, total, house)
+    if not 0 < p < _INT64 or total * r >= _INT64:
+        return None
+    # no contender's vote reaches 2**63: packed as unsigned 64-bit ints, read as int64
+    try:
+        packed: np.ndarray | None = np.frombuffer(array("Q", votes), dtype=np.int64)
+    except OverflowError:  # a vote of 64 bits or more: below the threshold
+        packed = None
+    if idx is None:
+        if packed is None:
+            return None
+        va = packed
+    else:
+        va = packed[idx] if packed is not None else np.array([votes[i] for i in idx], dtype=np.int64)
+    m = len(va)
+    whole, part = np.divmod(va * r if r != 1 else va, p)
+    left = house - int(np.add.reduce(whole))
+    changed: np.ndarray | None = None
+    if left > 0:
+        if left >= m:
+            return None
+        cut = np.partition(part, m - left)[m - left]
+        if not cut:
+            return None
+        changed = part >= cut
+        if np.count_nonzero(changed) != left:
+            return None  # equal remainders at the cut: a tie decides a seat
+        seats_arr = whole + changed
+    elif left < 0:
+        if refuse_overflow:
+            return None
+        # seat holders' remainders; the others get p, above every remainder
+        held = np.where(whole > 0, part, p)
+        surplus = -left
+        if surplus >= np.count_nonzero(whole):
+            return None
+        cut = np.partition(held, surplus - 1)[surplus - 1]
+        changed = held <= cut
+        if np.count_nonzero(changed) != surplus:
+            return None  # equal remainders at the cut: a tie decides which seat is taken back
+        seats_arr = whole - changed
+    else:
+        seats_arr = whole
+    if idx is None:
+        seats_out: list[int] = seats_arr.tolist()
+    else:
+        full = np.zeros(n, dtype=np.int64)
+        full[idx] = seats_arr
+        seats_out = full.tolist()
+    make = partial(
+        _numpy_certificate, parties, idx, va, whole, part, changed, left, p, r, q, excluded
+    )
+    return Allocation.build(method_id, house, parties, votes, seats_out, (), Deferred(make), excluded, thr)
+
+
+def _numpy_certificate(
+    parties: tuple[str, ...],
+    idx: list[int] | None,
+    va: np.ndarray,
+    whole: np.ndarray,
+    part: np.ndarray,
+    changed: np.ndarray | None,
+    left: int,
+    p: int,
+    r: int,
+    q: Fraction | None,
+    excluded: tuple[str, ...],
+) -> QuotaCertificate:
+    """The certificate of :func:`_numpy_fast`, made when it is first read: the general
+    engine's, listing the contenders with votes, the remainder seats by largest remainder
+    and the seats taken back by smallest (equal remainders in input order)."""
+    keep = np.flatnonzero(va)
+    if len(keep) == len(va):
+        names: Sequence[str] = parties if idx is None else [parties[i] for i in idx]
+        floors, rems = whole, part
+        flags = changed
+    else:
+        where = keep.tolist() if idx is None else [idx[k] for k in keep.tolist()]
+        names = [parties[i] for i in where]
+        floors, rems = whole[keep], part[keep]
+        flags = None if changed is None else changed[keep]
+    order: list[int] = []
+    if flags is not None:
+        ks = np.flatnonzero(flags)
+        key = -rems[ks] if left > 0 else rems[ks]
+        order = ks[np.argsort(key, kind="stable")].tolist()
+    chosen = tuple(names[k] for k in order)
+    return QuotaCertificate(
+        Fraction(p, r) if q is None else q,
+        dict(zip(names, floors.tolist(), strict=True)),
+        RemainderMap.of(names, rems, p),
+        chosen if left > 0 else (),
+        chosen if left < 0 else (),
+        excluded,
+        {},
+    )
 
 
 def _one_round(
@@ -199,8 +362,9 @@ def _one_round(
     seed: int | None,
     overflow: str,
     method_id: str,
-) -> tuple[list[int], QuotaCertificate, tuple[TieEvent, ...]]:
-    """Seats of the parties ``free`` (in that order), the certificate and the ties."""
+) -> tuple[list[int], _MakeCertificate, tuple[TieEvent, ...]]:
+    """Seats of the parties ``free`` (in that order), what makes the certificate (given the
+    parties below the threshold and those held at a bound) and the ties."""
     every = len(free) == len(votes)
     v = votes if every else [votes[i] for i in free]
     names: Sequence[str] = parties if every else [parties[i] for i in free]
@@ -211,8 +375,7 @@ def _one_round(
         return dict(zip(names, v, strict=True))
 
     if house == 0 or total == 0:
-        cert = QuotaCertificate(Fraction(0), dict.fromkeys(names, 0), {}, (), ())
-        return [0] * n, cert, ()
+        return [0] * n, partial(_certificate, Fraction(0), names, [0] * n, None, 1, (), ()), ()
     q = quota(total, house)
     p, r = q.numerator, q.denominator
     # whole quotas and remainders (the remainder is rem / p of a quota)
@@ -271,14 +434,27 @@ def _one_round(
                 s[k] -= 1
                 removed.append(names[k])
             surplus -= take
-    cert = QuotaCertificate(
-        q,
-        dict(zip(names, floor_list, strict=True)),
-        RemainderMap.of(names, rem, p),
-        tuple(winners),
-        tuple(removed),
+    make = partial(_certificate, q, names, floor_list, rem, p, tuple(winners), tuple(removed))
+    return s, make, tuple(events)
+
+
+def _certificate(
+    q: Fraction,
+    names: Sequence[str],
+    floors: list[int],
+    rem: Any,
+    p: int,
+    winners: tuple[str, ...],
+    removed: tuple[str, ...],
+    excluded: tuple[str, ...],
+    fixed: Mapping[str, int],
+) -> QuotaCertificate:
+    """The general engine's certificate (made when first read); ``rem`` is ``None`` when
+    nothing was shared (no remainders)."""
+    remainders: Mapping[str, Fraction] = {} if rem is None else RemainderMap.of(names, rem, p)
+    return QuotaCertificate(
+        q, dict(zip(names, floors, strict=True)), remainders, winners, removed, excluded, fixed
     )
-    return s, cert, tuple(events)
 
 
 def _at_most(cap: int | None, default: int) -> int:

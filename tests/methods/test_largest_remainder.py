@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
+import random
 from collections.abc import Callable
 from fractions import Fraction
+from typing import Any
+from unittest.mock import patch
 
 import pytest
 from hypothesis import find, given, reject, settings
@@ -11,6 +15,7 @@ from hypothesis import strategies as st
 
 import seats
 from seats.methods import REGISTRY
+from seats.results import QuotaCertificate
 
 LR = sorted(m for m, spec in REGISTRY.items() if spec.family == "largest-remainder")
 
@@ -365,3 +370,100 @@ def test_many_parties_equal_the_reference(method: str, counts: list[int], house:
             assert a.certificate.remainders == {
                 p: Fraction(v) / a.certificate.quota - a.certificate.floors[p] for p, v in votes.items()
             }
+
+
+# --- the numpy fast path equals the general engine ------------------------------------------
+
+LR_MODULE = importlib.import_module("seats.methods.largest_remainder")
+
+
+def outcome(votes: dict[str, int], house: int, method: str, **options: Any) -> tuple[Any, ...]:
+    """Everything a caller can see of one call: the error it raised, or the result's seats,
+    ties, certificate (read through every accessor), step table, frame, dict and repr."""
+    try:
+        a = seats.apportion(votes, house, method=method, **options)
+    except seats.SeatsError as err:
+        return (type(err).__name__, str(err), getattr(err, "event", None))
+    cert = a.certificate
+    return (
+        dict(a.seats),
+        [t.to_dict() for t in a.ties],
+        repr(cert),
+        cert.to_dict(),
+        cert.describe(),
+        cert.reproduce(a.votes_by_party),
+        dict(cert.remainders),
+        a.explain(),
+        a.to_polars().rows(),
+        a.to_dict(),
+        repr(a),
+        a == a,
+    )
+
+
+def general(votes: dict[str, int], house: int, method: str, **options: Any) -> tuple[Any, ...]:
+    """:func:`outcome` with the fast path switched off (the general engine for every size)."""
+    with patch.object(LR_MODULE, "_FAST_FROM", 10**9):
+        return outcome(votes, house, method, **options)
+
+
+Case = tuple[dict[str, int], int, dict[str, Any]]
+
+
+@st.composite
+def wide_elections(draw: st.DrawFn) -> Case:
+    """24 to 60 parties; small votes (many equal remainders), large ones, or some of each;
+    parties without votes; one or two dominant parties; a house from 0 to well above the
+    number of parties; sometimes a threshold, seat bounds or another tie policy."""
+    n = draw(st.integers(24, 60))
+    scale = draw(st.sampled_from([3, 50, 10**4, 10**9, 10**17]))
+    counts = draw(st.lists(st.integers(0, scale), min_size=n, max_size=n))
+    if draw(st.booleans()):  # equal votes make equal remainders
+        counts = [counts[k % 5] for k in range(n)]
+    for _ in range(draw(st.integers(0, 2))):  # dominant parties: small quotas then over-award
+        counts[draw(st.integers(0, n - 1))] = draw(st.integers(10**5, 10**7))
+    house = draw(st.integers(0, 3 * n))
+    options: dict[str, Any] = {}
+    if draw(st.booleans()):
+        options["ties"] = draw(st.sampled_from(["order", "most-votes", "lot"]))
+        options["seed"] = 7
+    if draw(st.integers(0, 3)) == 0:
+        options["threshold"] = draw(st.sampled_from(["1%", "2%", "1/30", "5%"]))
+    if draw(st.integers(0, 5)) == 0:
+        options[draw(st.sampled_from(["min_seats", "max_seats"]))] = draw(st.integers(0, 4))
+    return dict(zip(names(n), counts, strict=True)), house, options
+
+
+@pytest.mark.parametrize("method", LR)
+@settings(max_examples=80, deadline=None)
+@given(case=wide_elections())
+def test_fast_path_equals_general_engine(method: str, case: Case) -> None:
+    votes, house, options = case
+    if method == "imperiali-quota" and house % 3 == 0:
+        options["overflow"] = "error"
+    assert outcome(votes, house, method, **options) == general(votes, house, method, **options)
+
+
+def skewed(n: int, total: int, seed: int) -> dict[str, int]:
+    """A few large parties and a long tail, as in the benchmark's W1 input."""
+    rng = random.Random(seed)
+    weights = [(k + 1) ** -1.6 * rng.lognormvariate(0.0, 0.35) for k in range(n)]
+    scale = total / sum(weights)
+    return {f"P{k}": max(1, int(w * scale)) for k, w in enumerate(weights)}
+
+
+@pytest.mark.parametrize("method", LR)
+def test_fast_path_takes_the_common_case_and_defers_its_certificate(method: str) -> None:
+    votes = skewed(107, 6_200_000, 3)
+    made: list[QuotaCertificate] = []
+    make = LR_MODULE._numpy_certificate
+
+    def spy(*args: Any) -> QuotaCertificate:
+        made.append(make(*args))
+        return made[-1]
+
+    with patch.object(LR_MODULE, "_numpy_certificate", spy):
+        a = seats.apportion(votes, 277, method=method)
+    assert made == []  # the fast path answered, and made no certificate
+    assert a.certificate is a.certificate and made == [a.certificate]  # made once, when read
+    assert outcome(votes, 277, method) == general(votes, 277, method)
