@@ -261,3 +261,30 @@ def test_the_command_simulates_a_compensatory_rule_set(tmp_path: Path) -> None:
     assert outputs[0] == outputs[1]
     frame = pl.read_csv(outputs[0].encode())
     assert frame["name"].to_list()[:1] and frame["mean"].sum() == pytest.approx(16)
+
+
+def test_a_lower_tier_given_as_results_counts_its_seats_in_every_run(tmp_path: Path) -> None:
+    # load-time validation refuses it, but a RuleSet built by hand can link to seats given as results,
+    # and RuleSet.allocate allocates it: the simulation must too
+    import dataclasses
+
+    from seats.rules.model import ReservedResult
+
+    rs = ruleset(tmp_path, "subtract", ties="order")
+    given = (
+        ReservedResult("c1", "a1", "A", "Left", 1),
+        ReservedResult("c2", "a2", "A", "Left", 1),
+        ReservedResult("c3", "c3", "C", "Right", 1),
+        ReservedResult("c4", "a4", "A", "Left", 1),
+        ReservedResult("c5", "d5", "D", "Other", 1),
+    )
+    tiers = tuple(
+        dataclasses.replace(t, kind="reserved", results=given) if t.id == "nominal" else t for t in rs.tiers
+    )
+    rs = dataclasses.replace(rs, tiers=tiers)
+    frame = votes().filter(pl.col("tier") == "list")
+    res = simulate(rs, frame, runs=120, seed=2, noise="dirichlet:300", keep_votes=True)
+    assert (res.tier_seats["nominal"][:, res.parties.index("A")] == 3).all()
+    for run in range(0, 120, 9):
+        scalar = rs.allocate(res.run_votes(run), seed=res.seed + run)
+        assert res.seats[run].tolist() == by_party(scalar, res.parties), run
