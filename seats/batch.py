@@ -260,6 +260,8 @@ def _linear_rows(
     rows, m = v.shape
     if isinstance(house, np.ndarray):
         if not (house > 0).all():  # a row of 0 seats is all zeros, certified, whatever its votes
+            if narrow is None:  # but its votes are checked too
+                narrow = _check_range(v)
             seats = np.zeros((rows, m), dtype=np.int64)
             certified = np.ones(rows, dtype=bool)
             live = np.flatnonzero(house > 0)

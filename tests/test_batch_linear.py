@@ -263,3 +263,12 @@ def test_no_rows_give_no_seats() -> None:
     for house in (5, np.zeros(0, dtype=np.int64)):
         out, certified = batch._linear_rows(dhondt, np.zeros((0, 3), dtype=np.int64), None, house)
         assert out.shape == (0, 3) and certified.shape == (0,)
+
+
+def test_a_bad_vote_in_a_row_of_no_seats_is_refused_too() -> None:
+    votes = skewed(30, 4, 14)
+    votes[7, 3] = -1
+    houses = np.full(30, 5)
+    houses[7] = 0
+    with pytest.raises(seats.InvalidVotesError, match="must not be negative; row 7, column 3 is -1"):
+        batch.apportion(votes, houses)
