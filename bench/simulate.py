@@ -259,6 +259,7 @@ def main(argv: list[str] | None = None) -> int:
             sim._draw_chunk(setup.plans, model, rng, min(sim.CHUNK, runs - start))
 
     draw_t = _best_of(draws, repeats)
+    setup_t = _best_of(lambda: sim._setup(rs, None, None, model), repeats)  # read, check, plan: once a call
 
     peers = _peers()
     peer_rate: dict[str, float] = {}
@@ -368,8 +369,11 @@ def main(argv: list[str] | None = None) -> int:
                 "small lists, each group split only in the runs where it could reach a seat); numpy's",
                 f"sampler takes {per_variate * 1e9:,.0f} ns per variate here, so the draws alone cap one",
                 f"thread at {runs / draw_t:,.0f} runs/s. The allocation of all four tiers takes",
-                f"{alloc_t / runs * 1e6:,.1f} µs per run. Chunks of {sim.CHUNK:,} runs run on {workers}",
-                f"worker threads (end to end {end_to_end['multinomial'] / one_thread:,.2f}× one thread",
+                f"{alloc_t / runs * 1e6:,.1f} µs per run. Reading, checking and planning the election",
+                f"takes {setup_t * 1e3:,.0f} ms a call before any worker starts",
+                f"({setup_t / runs * 1e6:,.1f} µs per run at {runs:,} runs).",
+                f"Chunks of {sim.CHUNK:,} runs run on {workers} worker threads (end to end",
+                f"{end_to_end['multinomial'] / one_thread:,.2f}× one thread",
                 "here; the machine is shared, so this ratio is a floor).",
             ]
         )
