@@ -13,8 +13,8 @@ once, by comparing every next quotient with every last one in integers, and
 a tie is settled by the same policy call the scalar engine makes; anything
 else by the exact scalar engine, row by row. The result is always identical
 to :func:`seats.apportion` row by row, and a tie that decides a seat is never
-settled silently. A large batch of a linear divisor method shares its rows
-between two threads; the seats never depend on it.
+settled silently. A large batch of a linear divisor method shares its blocks
+of rows between two threads when a core is idle; the seats never depend on it.
 
 Examples
 --------
@@ -240,17 +240,20 @@ def _linear_rows(
     quotient equal to it, hence no tie. That costs a subtraction and two
     reductions, no division. The rows a few seats off (W3: 44%, most of them one
     seat), every ``x`` still clear, are walked to the house one seat at a time on
-    inverse quotients (:func:`_walk_rows`) and certified by the margin of the seat
+    inverse quotients (:func:`_walk_rows`: the first seat on the whole block, the
+    rest, for the rows 2 to ``_WALK`` seats off, by :func:`_walk_on` once per
+    thread on the rows of all its blocks) and certified by the margin of the seat
     moved last. Every other row (ties, near-ties, rows far off) is left
     uncertified for the exact path. A block is held transposed (parties x rows),
     so that the reductions over a row's parties run along memory; the seats are
-    returned as the transpose of that layout (Fortran order). Rows are shared
-    between up to two threads when there are many (the seats do not depend on
-    it). ``v`` must be 0 wherever a party is not eligible (as :func:`allocate`
-    passes it); ``ok`` is not read. ``narrow``: every vote is below ``2**31``, so a
-    block is read through an exact int32 copy (the transposing read is faster); ``None``:
-    ``v``'s range is not checked yet, so each block checks its own (in its thread) and is
-    read through an int32 copy when it can be, and a negative or too large vote raises
+    returned as the transpose of that layout (Fortran order). When there are many
+    rows, up to ``_THREADS`` threads (this one and helpers) take equal blocks in
+    turn (the seats do not depend on it). ``v`` must be 0 wherever a party is not
+    eligible (as :func:`allocate` passes it); ``ok`` is not read. ``narrow``: every
+    vote is below ``2**31``, so a block is read through an exact int32 copy (the
+    transposing read is faster); ``None``: ``v``'s range is not checked yet, so each
+    block checks its own (in its thread) and is read through an int32 copy when it
+    can be, and a negative or too large vote raises
     :class:`InvalidVotesError` as :func:`_as_matrix` does.
 
     ``house`` is one size for every row or one per row; ``prior`` (the seats each
