@@ -1011,17 +1011,21 @@ def _rest(lz: _Lazy, compact: IntArray) -> IntArray:
 
 def _lazy(plan: _TierPlan) -> _Lazy:
     dcount = len(plan.names)
-    order = [
-        np.argsort(-plan.observed[d, : len(n)], kind="stable").tolist() for d, n in enumerate(plan.names)
-    ]
+    # (plain lists: a few numbers per circuit, where numpy's per-call cost would dominate)
+    observed = [plan.observed[d, : len(n)].tolist() for d, n in enumerate(plan.names)]
+    houses = plan.house.tolist()
+    order = []
     cut = []
-    for d, (o, h) in enumerate(zip(order, plan.house.tolist(), strict=True)):
-        obs = plan.observed[d]
+    for obs, h in zip(observed, houses, strict=True):
+        o = sorted(range(len(obs)), key=obs.__getitem__, reverse=True)  # most votes first, ties in order
         c = min(len(o), int(h))
-        weakest = int(obs[o[h - 1]]) if 0 < h <= len(o) else 0
+        weakest = obs[o[h - 1]] if 0 < h <= len(o) else 0
+        others = sum(obs[k] for k in o[c:])
         # keep candidates apart until the others together stay clearly below the weakest winner
-        while c < len(o) and not _clear(int(obs[o[c:]].sum()), weakest):
+        while c < len(o) and not _clear(others, weakest):
+            others -= obs[o[c]]
             c += 1
+        order.append(o)
         cut.append(c)
     jmax, mmax = max(cut), max(max(len(o) - c for o, c in zip(order, cut, strict=True)), 1)
     major = np.full((dcount, jmax), -1, dtype=np.int64)
@@ -1029,18 +1033,17 @@ def _lazy(plan: _TierPlan) -> _Lazy:
     win = np.zeros((dcount, jmax), dtype=bool)
     p_major = np.zeros((dcount, jmax + 1))
     p_minor = np.zeros((dcount, mmax))
-    for d, (o, c) in enumerate(zip(order, cut, strict=True)):
-        obs = plan.observed[d]
-        n = max(int(obs.sum()), 1)
+    for d, (o, c, obs) in enumerate(zip(order, cut, observed, strict=True)):
+        n = max(sum(obs), 1)
         major[d, :c] = o[:c]
-        win[d, : min(c, int(plan.house[d]))] = True
-        p_major[d, :c] = obs[o[:c]] / n
+        win[d, : min(c, int(houses[d]))] = True
+        p_major[d, :c] = [obs[k] / n for k in o[:c]]
         rest = o[c:]
         minor[d, : len(rest)] = rest
-        total = int(obs[rest].sum()) if rest else 0
+        total = sum(obs[k] for k in rest)
         p_major[d, c] = total / n  # right after the district's own columns: no padding to draw through
         if total:
-            p_minor[d, : len(rest)] = obs[rest] / total
+            p_minor[d, : len(rest)] = [obs[k] / total for k in rest]
     has_minor: BoolArray = np.asarray((minor >= 0).any(axis=1), dtype=bool)
     # positions sorted by the number of candidates kept apart (most first), so that the districts
     # with a candidate in column j are a prefix and the checks work on slices, not on padding
@@ -1225,14 +1228,14 @@ def _grouped(plan: _TierPlan, derived: Sequence[_TierPlan]) -> _Grouped | None:
         sp = t.spec.signpost
         assert sp is not None and t.base is not None
         first = sp.a(0) / sp.b(0)
-        per: dict[int, FloatArray] = {}
-        for (d, k), oid in np.ndenumerate(t.col):
-            if oid >= 0:
-                per.setdefault(int(oid), np.zeros(t.col.shape[0]))[d] += t.observed[d, k] * first
-        for (d, k), n in np.ndenumerate(t.base):
-            if n > 0:
-                per[int(t.col[d, k])][:] = np.inf  # a seat winner is never grouped
-        sums.append(per)
+        dd, kk = np.nonzero(t.col >= 0)
+        oids = t.col[dd, kk]
+        uniq, seen_at, inv = np.unique(oids, return_index=True, return_inverse=True)
+        arr = np.zeros((uniq.size, t.col.shape[0]))
+        np.add.at(arr, (inv, dd), t.observed[dd, kk] * first)
+        arr[np.searchsorted(uniq, t.col[t.base > 0])] = np.inf  # a seat winner is never grouped
+        # options in the order they first appear, district by district (ties in the sort below keep it)
+        sums.append({int(uniq[i]): arr[i] for i in np.argsort(seen_at, kind="stable").tolist()})
     lasts = [_last_quotients(t) for t in tiers]
 
     def fits(q: list[FloatArray]) -> bool:
@@ -1287,9 +1290,8 @@ def _compact(
 ) -> tuple[_TierPlan, IntArray, IntArray, IntArray, FloatArray]:
     """``plan`` on its majors, then one pseudo-list per group (``group:N``, global column of a member)."""
     dcount = len(plan.names)
-    majors = [
-        [k for k in range(len(n)) if int(plan.col[d, k]) not in grouped] for d, n in enumerate(plan.names)
-    ]
+    cols = plan.col.tolist()
+    majors = [[k for k in range(len(n)) if cols[d][k] not in grouped] for d, n in enumerate(plan.names)]
     jmax = max((len(m) for m in majors), default=0)
     width = jmax + count
     col = np.full((dcount, width), -1, dtype=np.int64)
@@ -1306,11 +1308,15 @@ def _compact(
         observed[d, :j] = plan.observed[d, ks]
         gcol[d] = np.arange(j, j + count)
         col[d, j : j + count] = [proxy[g] for g in range(count)]
+        row_col = plan.col[d].tolist()
+        row_obs = plan.observed[d].tolist()
+        sums = [0] * count
         for k in range(len(plan.names[d])):
-            g = grouped.get(int(plan.col[d, k]))
+            g = grouped.get(row_col[k])
             if g is not None:
-                observed[d, j + g] += plan.observed[d, k]
+                sums[g] += row_obs[k]
                 mem[d][g].append(k)
+        observed[d, j : j + count] = sums
         names.append(tuple(plan.names[d][k] for k in ks) + tuple(f"group:{g + 1}" for g in range(count)))
     mmax = max((len(m) for row in mem for m in row), default=1)
     members = np.full((dcount, count, mmax), -1, dtype=np.int64)
