@@ -136,7 +136,7 @@ def test_every_run_equals_the_scalar_rule_set(
         lists = {"S1": {"A": 4700, "C": 2400, "D": 700}, "S2": {"A": 3300, "C": 2300}}
     res = simulate(rs, votes(lists, nominal), runs=300, seed=21, noise=noise, keep_votes=True)
     assert res.kept == 300
-    overhang = assert_every_run_is_the_scalar_engines(rs, res, step=3)
+    overhang = assert_every_run_is_the_scalar_engines(rs, res, step=5)
     if kind == "subtract" and level == "party":
         assert overhang > 0  # the case the reallocation is for does happen
     # either way the list tier gives out exactly its seats (overhang lists leave, the others share them)
@@ -150,7 +150,7 @@ def test_multinomial_runs_with_ties_are_left_out_as_the_scalar_engine_raises(tmp
     res = simulate(rs, votes(small_lists, small_nominal), runs=300, seed=2, keep_votes=True)
     assert 0 < len(res.dropped_runs) < 300 and res.tie_runs >= len(res.dropped_runs)
     assert any(label.startswith("list/") for label in res.tie_districts)
-    assert_every_run_is_the_scalar_engines(rs, res, step=2)
+    assert_every_run_is_the_scalar_engines(rs, res, step=3)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
