@@ -12,7 +12,15 @@ from typing import Any
 
 from seats.errors import InvalidSeatsError, InvalidVotesError
 
-__all__ = ["Bounds", "as_fraction", "check_house", "eligible", "normalise_bounds", "normalise_votes"]
+__all__ = [
+    "Bounds",
+    "as_fraction",
+    "check_house",
+    "eligible",
+    "normalise_bounds",
+    "normalise_votes",
+    "packed_votes",
+]
 
 Bounds = tuple[list[int], list[int | None]]
 
@@ -36,13 +44,39 @@ def _as_int_votes(party: str, raw: object) -> int:
     return value
 
 
+# The last votes normalise_votes packed, with their packing: the numpy fast paths of the
+# methods read it back (packed_votes) instead of packing the same tuple again. One
+# tuple assigned at once, and checked by identity (the tuple it holds cannot be freed
+# and its address reused), so threads never read another call's packing.
+_last_packed: tuple[tuple[int, ...], array[int]] | None = None
+
+
 def _non_negative(values: tuple[int, ...]) -> bool:
     """Whether no value (all exactly ``int``) is negative."""
+    global _last_packed
     try:
-        array("Q", values)
+        packed = array("Q", values)
     except OverflowError:  # a negative value, or one of 64 bits or more
         return min(values, default=0) >= 0
+    _last_packed = (values, packed)
     return True
+
+
+def packed_votes(votes: tuple[int, ...]) -> array[int] | None:
+    """``votes`` (non-negative ints) packed as unsigned 64-bit ints (``array('Q')``), or
+    ``None`` when one needs 64 bits or more. The packing :func:`normalise_votes` made of
+    the same tuple is reused; callers must not change it.
+
+    >>> packed_votes((3, 0, 2**63)).tolist(), packed_votes((2**64,))
+    ([3, 0, 9223372036854775808], None)
+    """
+    last = _last_packed
+    if last is not None and last[0] is votes:
+        return last[1]
+    try:
+        return array("Q", votes)
+    except OverflowError:
+        return None
 
 
 def normalise_votes(

@@ -28,7 +28,6 @@ Examples
 from __future__ import annotations
 
 import math
-from array import array
 from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from functools import partial
@@ -37,7 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from seats.errors import InvalidSeatsError, InvalidVotesError
-from seats.methods._input import as_fraction, eligible, normalise_bounds
+from seats.methods._input import as_fraction, eligible, normalise_bounds, packed_votes
 from seats.methods.signposts import LinearSignpost, Signpost, compare
 from seats.methods.ties import check_policy, settle
 from seats.results import Allocation, Deferred, DivisorCertificate, TieEvent
@@ -208,9 +207,10 @@ def _numpy_fast(
     total = sum(votes) if idx is None else sum(votes[i] for i in idx.tolist())
     if not total or total.bit_length() > _FLOAT_BITS:
         return None  # nothing to share, or floats could overflow: the general engine
-    try:  # packed as unsigned 64-bit ints, then floats: faster than float by float
-        va = np.frombuffer(array("Q", votes), dtype=np.uint64).astype(np.float64)
-    except OverflowError:  # votes of 64 bits or more (below the threshold, maybe far more)
+    packed = packed_votes(votes)  # unsigned 64-bit ints, then floats: faster than float by float
+    if packed is not None:
+        va = np.frombuffer(packed, dtype=np.uint64).astype(np.float64)
+    else:  # votes of 64 bits or more (below the threshold, maybe far more)
         va = np.zeros(n, dtype=np.float64)
         for i in range(n) if idx is None else idx.tolist():
             va[i] = votes[i]

@@ -27,7 +27,6 @@ Examples
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from functools import partial
@@ -37,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from seats.errors import InvalidSeatsError, InvalidVotesError
-from seats.methods._input import as_fraction, eligible, normalise_bounds
+from seats.methods._input import as_fraction, eligible, normalise_bounds, packed_votes
 from seats.methods.ties import check_policy, settle
 from seats.results import Allocation, Deferred, QuotaCertificate, RemainderMap, TieEvent
 
@@ -258,16 +257,15 @@ def _numpy_fast(
     if not 0 < p < _INT64 or total * r >= _INT64:
         return None
     # no contender's vote reaches 2**63: packed as unsigned 64-bit ints, read as int64
-    try:
-        packed: np.ndarray | None = np.frombuffer(array("Q", votes), dtype=np.int64)
-    except OverflowError:  # a vote of 64 bits or more: below the threshold
-        packed = None
+    packed = packed_votes(votes)
     if idx is None:
         if packed is None:
             return None
-        va = packed
+        va = np.frombuffer(packed, dtype=np.int64)
+    elif packed is None:  # a vote of 64 bits or more: below the threshold
+        va = np.array([votes[i] for i in idx], dtype=np.int64)
     else:
-        va = packed[idx] if packed is not None else np.array([votes[i] for i in idx], dtype=np.int64)
+        va = np.frombuffer(packed, dtype=np.int64)[idx]
     m = len(va)
     whole, part = np.divmod(va * r if r != 1 else va, p)
     left = house - int(np.add.reduce(whole))

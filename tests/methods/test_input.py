@@ -67,3 +67,17 @@ def test_anything_else_goes_the_careful_way(votes: dict[object, object]) -> None
 def test_bad_votes_in_a_dict_are_named(votes: dict[str, object], message: str) -> None:
     with pytest.raises(seats.InvalidVotesError, match=message):
         normalise_votes(votes)
+
+
+def test_the_methods_reuse_the_packing_of_the_votes_just_normalised() -> None:
+    from seats.methods import _input
+
+    names, counts = normalise_votes({f"P{i}": 1000 + i for i in range(30)})
+    again = _input.packed_votes(counts)
+    assert again is _input.packed_votes(counts)  # the same packing, not a new one
+    assert again is not None and again.tolist() == list(counts)
+    other = tuple(list(counts))  # equal but another tuple: packed afresh
+    assert _input.packed_votes(other) is not again and _input.packed_votes(other) == again
+    assert _input.packed_votes((1, 2**64)) is None
+    assert normalise_votes({"A": 2**64, "B": 1})[1] == (2**64, 1)  # not packable: no packing kept
+    assert _input.packed_votes(counts) is again
