@@ -423,7 +423,9 @@ def _linear_block(
     if prior is not None or beta:
         x += shift
     if not wide:  # float32 (no prior seats): |x| + |beta| <= c * total + 2 |beta| for every x
-        eps = _TOL32 * (np.multiply(c, total, dtype=np.float64) + (2.0 * abs(beta) + 1.0))
+        # (beta 0, D'Hondt: x = fl(c * v), one rounding, so half the error bound)
+        tol = _TOL32 if beta else _TOL32 / 2
+        eps = tol * (np.multiply(c, total, dtype=np.float64) + (2.0 * abs(beta) + 1.0))
     np.floor(x, out=s)
     frac = np.subtract(x, s, out=x)
     if clamp:
