@@ -853,10 +853,13 @@ def _as_prior(prior: Any, shape: tuple[int, int], spec: MethodSpec) -> IntArray 
 def _solve(
     spec: MethodSpec, solver: _Solver, v: IntArray, ok: BoolArray, house: Houses, prior: IntArray | None
 ) -> tuple[IntArray, BoolArray]:
-    """The family's vectorised solver on every row, with one house for all or one per row."""
+    """The family's vectorised solver on every row, with one house for all or one per row.
+
+    The linear divisor path reads int64 votes a block at a time, in float32 where they allow it
+    (their range is checked again there: one cheap pass per block)."""
     sp = spec.signpost
     if spec.family == "divisor" and isinstance(sp, LinearSignpost) and _linear_vectorised(sp):
-        return _linear_rows(sp, v, ok, house, prior)
+        return _linear_rows(sp, v, ok, house, prior, narrow=None if v.dtype == np.int64 else False)
     if isinstance(house, int):
         if prior is not None:
             return _divisor_rows(spec, v, ok, house, prior)

@@ -73,16 +73,20 @@ def test_blocks_fall_back_to_float64(monkeypatch: pytest.MonkeyPatch) -> None:
     res = batch.allocate(votes, 48, ties="order")
     assert seen == [np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.float32)]
     assert res.seats.tolist() == scalar(votes, 48, ties="order")[0]
+    small = votes.copy()
+    small[25, 3] = 7
     for kwargs in (
         {"seats": batch._SMALL32 + 1},  # a large house
         {"seats": 48, "prior": np.ones_like(votes)},  # prior seats
-        {"seats": 48, "threshold": "3%"},  # a threshold: the votes are checked up front
+        {"seats": np.arange(60) % 49},  # a row of no seats: the votes are checked up front
     ):
         seen.clear()
-        small = votes.copy()
-        small[25, 3] = 7
         batch.allocate(small, ties="order", **kwargs)
         assert seen and set(seen) == {np.dtype(np.float64)}, kwargs
+    seen.clear()
+    res = batch.allocate(small, 48, ties="order", threshold="3%")  # parties below it: votes 0
+    assert set(seen) == {np.dtype(np.float32)}
+    assert res.seats.tolist() == scalar(small, 48, ties="order", threshold="3%")[0]
 
 
 @st.composite
