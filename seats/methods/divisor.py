@@ -230,9 +230,12 @@ def _numpy_fast(
         if not 0 < c < math.inf:
             return None
         s = va * c
-        if beta:
-            s += beta
-        np.floor(s, out=s)
+        if beta == 0.5:  # Sainte-Lague: rounding to nearest, one call (at an exact half
+            np.rint(s, out=s)  # it rounds to even, but a proposal only has to be near)
+        else:
+            if beta:
+                s += beta
+            np.floor(s, out=s)
         if beta < 0:
             np.maximum(s, 0.0, out=s)
         got = int(np.add.reduce(s))
