@@ -72,7 +72,7 @@ def test_bad_votes_in_a_dict_are_named(votes: dict[str, object], message: str) -
 def test_the_methods_reuse_the_packing_of_the_votes_just_normalised() -> None:
     from seats.methods import _input
 
-    names, counts = normalise_votes({f"P{i}": 1000 + i for i in range(30)})
+    _, counts = normalise_votes({f"P{i}": 1000 + i for i in range(30)})
     again = _input.packed_votes(counts)
     assert again is _input.packed_votes(counts)  # the same packing, not a new one
     assert again is not None and again.tolist() == list(counts)
