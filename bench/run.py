@@ -9,7 +9,8 @@ every implementation. Each implementation gets the votes in the form its API
 takes (a dict for ``seats``, a list for ``apportionment`` and ``apportionpy``,
 a one-column array for ``biprop``); building that form is outside the timed
 call, anything the library itself requires (e.g. ``biprop.Election``) is inside.
-Times are medians over repeats of a calibrated loop (``timeit``-style, gc off).
+Times are medians over repeats of a calibrated loop (``timeit``-style, gc off); in
+W1 and W4 the contenders' loops are interleaved, so their ratios see the same machine.
 Nothing here asserts a target: the numbers are reported as they come out.
 """
 
@@ -230,6 +231,45 @@ def measure(fn: Callable[[], Any], *, target: float, repeats: int, first: float 
     return Timing(med, repeats, number, (max(samples) - min(samples)) / med if med else 0.0, min(samples))
 
 
+def measure_together(
+    fns: dict[str, tuple[Callable[[], Any], float]], *, target: float, repeats: int
+) -> dict[str, Timing]:
+    """:func:`measure` for several contenders at once, their loops interleaved: each repeat
+    times one loop of every contender in turn (the order rotating), so a slower or faster
+    spell of the machine falls on all of them and their ratios hold. ``fns`` maps a name to
+    its call and the seconds its first call took."""
+    numbers: dict[str, int] = {}
+    for name, (fn, first) in fns.items():
+        number = max(1, int(target / max(first, 1e-7)))
+        if number > 1:  # refine: the first call pays warm-up costs
+            t0 = time.perf_counter()
+            for _ in range(min(number, 50)):
+                fn()
+            per = (time.perf_counter() - t0) / min(number, 50)
+            number = max(1, int(target / max(per, 1e-7)))
+        numbers[name] = number
+    samples: dict[str, list[float]] = {name: [] for name in fns}
+    names = list(fns)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for r in range(repeats):
+            for name in names[r % len(names):] + names[: r % len(names)]:
+                fn, number = fns[name][0], numbers[name]
+                t0 = time.perf_counter()
+                for _ in range(number):
+                    fn()
+                samples[name].append((time.perf_counter() - t0) / number)
+    finally:
+        if enabled:
+            gc.enable()
+    out = {}
+    for name, got in samples.items():
+        med = statistics.median(got)
+        out[name] = Timing(med, repeats, numbers[name], (max(got) - min(got)) / med if med else 0.0, min(got))
+    return out
+
+
 # --------------------------------------------------------------------------- inputs
 
 
@@ -339,6 +379,7 @@ def w1(
     res: dict[str, Any] = {"votes": v, "bump": bump, "rows": {}}
     for method in METHODS:
         ref = as_list(seats.apportion({f"p{i}": x for i, x in enumerate(v)}, house, method=method).seats)
+        timed: dict[str, tuple[Callable[[], Any], float]] = {}
         for impl in impls:
             fn = impl.calls.get(method)
             if fn is None:
@@ -364,14 +405,10 @@ def w1(
                     )
                 else:
                     agree.add(impl.name, "same")
-            t = measure(
-                lambda fn=fn, inp=inp, h=house: fn(inp, h),
-                target=cfg.target,
-                repeats=cfg.repeats,
-                first=first,
-            )
-            res["rows"][(method, impl.name)] = t
-            log(f"  W1 {method:13s} {impl.name:14s} {t.us:10.1f} µs/call  (x{t.number} x{t.repeats})")
+            timed[impl.name] = (lambda fn=fn, inp=inp, h=house: fn(inp, h), first)
+        for name, t in measure_together(timed, target=cfg.target, repeats=cfg.repeats).items():
+            res["rows"][(method, name)] = t
+            log(f"  W1 {method:13s} {name:14s} {t.us:10.1f} µs/call  (x{t.number} x{t.repeats})")
     return res
 
 
@@ -475,6 +512,7 @@ def w4(
         ("house", [(20, h) for h in houses]),
         ("parties", [(p, 1000) for p in party_counts]),
     ]
+    flat_inputs: dict[int, list[int]] = {}
     for sweep, points in sweeps:
         over_cap: set[str] = set()
         for parties, house in points:
@@ -488,7 +526,10 @@ def w4(
                 SEED + 4000 + parties * 7 + house,
             )
             res["bumps"][(sweep, key)] = bump
+            if sweep == "house":
+                flat_inputs[house] = v
             ref = as_list(seats.apportion({f"p{i}": x for i, x in enumerate(v)}, house).seats)
+            timed: dict[str, tuple[Callable[[], Any], float]] = {}
             for impl in impls:
                 fn = impl.calls["dhondt"]
                 if impl.name in over_cap:
@@ -527,15 +568,28 @@ def w4(
                     )
                     t = Timing(statistics.median([first, t.median]), 2, 1, abs(first - t.median) / first)
                     over_cap.add(impl.name)  # the next size (10x) would exceed the cap
+                    res[sweep][(key, impl.name)] = t
+                    log(f"  W4 {sweep}={key:<7} {impl.name:14s} {t.us:12.1f} µs/call")
                 else:
-                    t = measure(
-                        lambda fn=fn, inp=inp, h=house: fn(inp, h),
-                        target=cfg.target / 2,
-                        repeats=max(3, cfg.repeats - 2),
-                        first=first,
-                    )
-                res[sweep][(key, impl.name)] = t
-                log(f"  W4 {sweep}={key:<7} {impl.name:14s} {t.us:12.1f} µs/call")
+                    timed[impl.name] = (lambda fn=fn, inp=inp, h=house: fn(inp, h), first)
+            together = measure_together(timed, target=cfg.target / 2, repeats=max(3, cfg.repeats - 2))
+            for name, t in together.items():
+                res[sweep][(key, name)] = t
+                log(f"  W4 {sweep}={key:<7} {name:14s} {t.us:12.1f} µs/call")
+    # flatness: seats alone over every house size, short loops interleaved many times, so the
+    # sizes share the machine's slow and fast spells (which last about a tenth of a second)
+    mine = next((i for i in impls if i.name == "seats"), None)
+    if mine is not None:
+        calls: dict[str, tuple[Callable[[], Any], float]] = {}
+        for house, v in flat_inputs.items():
+            inp = mine.prepare(v)
+            fn = mine.calls["dhondt"]
+            t0 = time.perf_counter()
+            fn(inp, house)
+            calls[str(house)] = (lambda fn=fn, inp=inp, h=house: fn(inp, h), time.perf_counter() - t0)
+        flat = measure_together(calls, target=cfg.target / 10, repeats=cfg.repeats * 4 + 1)
+        res["flat"] = {int(h): t for h, t in flat.items()}
+        log("  W4 flatness: " + ", ".join(f"{h} {t.us:.1f}" for h, t in flat.items()) + " µs/call")
     return res
 
 
@@ -652,6 +706,8 @@ def report(
     L.append("")
     L.append(
         f"Times are medians of {cfg.repeats} repeats of a calibrated loop (~{cfg.target:g} s each, gc off). "
+        "In W1 and W4 the contenders' loops are interleaved (each repeat times one loop of every "
+        "contender in turn), so a slower spell of the machine falls on all of them alike. "
         "Ratio = peer time / seats time (above 1× means seats is faster)."
     )
     L.append("")
@@ -752,24 +808,25 @@ def report(
             rows.append(row + ratios)
         L += table(head, rows)
         L.append("")
-    hs = [r4["house"].get((h, "seats")) for h in cfg.w4_houses]
+    flat_t = r4.get("flat", {})
+    hs = [flat_t.get(h) for h in cfg.w4_houses]
     flat = flat_best = None
-    if all(isinstance(t, Timing) for t in hs):
+    if hs and all(isinstance(t, Timing) for t in hs):
+        n = hs[0].repeats
         flat = max(t.median for t in hs) / min(t.median for t in hs)
-        line = (
-            f"`seats` across house sizes {cfg.w4_houses[0]:,}…{cfg.w4_houses[-1]:,}: slowest / fastest = "
-            f"{flat:.2f} (medians)"
-        )
-        if all(t.best for t in hs):
-            bests = [t.best for t in hs]
-            flat_best = max(bests) / min(bests)
-            line += (
-                f"; {max(bests) / min(bests):.2f} on each size's fastest repeat, which other work on the "
-                "machine inflates least ("
-                + ", ".join(f"{h:,}: {b * 1e6:.1f} µs" for h, b in zip(cfg.w4_houses, bests, strict=True))
-                + ")"
+        bests = [t.best for t in hs]
+        flat_best = max(bests) / min(bests)
+        L.append(
+            f"Flatness: `seats` alone on the same inputs, every house size in turn, {n} short loops "
+            f"(~{cfg.target / 10:g} s) each, interleaved so the sizes share the machine's slower and "
+            "faster spells (in the tables above, each size was timed at a different moment). "
+            f"Slowest / fastest = {flat:.2f} on medians, {flat_best:.2f} on each size's fastest loop ("
+            + ", ".join(
+                f"{h:,}: {t.median * 1e6:.1f} / {t.best * 1e6:.1f} µs"
+                for h, t in zip(cfg.w4_houses, hs, strict=True)
             )
-        L.append(line + ".")
+            + ", median / fastest)."
+        )
         L.append("")
 
     # agreement
@@ -874,8 +931,8 @@ def where_we_stand(
         )
         if flat_best is not None:
             line += (
-                f", {flat_best:.2f} on each size's fastest repeat "
-                f"({'flat' if flat_best < 2 else 'not flat'})"
+                f", {flat_best:.2f} on each size's fastest loop "
+                f"({'flat' if flat_best < 2 else 'not flat'}); interleaved across sizes"
             )
         out.append(line + ".")
     return out
