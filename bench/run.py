@@ -202,19 +202,26 @@ class Timing:
         return self.median * 1e6
 
 
+def calls_per_loop(fn: Callable[[], Any], first: float, target: float) -> int:
+    """How many calls of ``fn`` take about ``target`` seconds, from the first call's time
+    refined by up to 50 more calls (the first pays warm-up costs)."""
+    number = max(1, int(target / max(first, 1e-7)))
+    if number > 1:
+        t0 = time.perf_counter()
+        for _ in range(min(number, 50)):
+            fn()
+        per = (time.perf_counter() - t0) / min(number, 50)
+        number = max(1, int(target / max(per, 1e-7)))
+    return number
+
+
 def measure(fn: Callable[[], Any], *, target: float, repeats: int, first: float | None = None) -> Timing:
     """Median seconds per call over ``repeats`` loops of ``number`` calls (~``target`` s each)."""
     if first is None:
         t0 = time.perf_counter()
         fn()
         first = time.perf_counter() - t0
-    number = max(1, int(target / max(first, 1e-7)))
-    if number > 1:  # refine: the first call pays warm-up costs
-        t0 = time.perf_counter()
-        for _ in range(min(number, 50)):
-            fn()
-        per = (time.perf_counter() - t0) / min(number, 50)
-        number = max(1, int(target / max(per, 1e-7)))
+    number = calls_per_loop(fn, first, target)
     samples = []
     enabled = gc.isenabled()
     gc.disable()
@@ -238,16 +245,7 @@ def measure_together(
     times one loop of every contender in turn (the order rotating), so a slower or faster
     spell of the machine falls on all of them and their ratios hold. ``fns`` maps a name to
     its call and the seconds its first call took."""
-    numbers: dict[str, int] = {}
-    for name, (fn, first) in fns.items():
-        number = max(1, int(target / max(first, 1e-7)))
-        if number > 1:  # refine: the first call pays warm-up costs
-            t0 = time.perf_counter()
-            for _ in range(min(number, 50)):
-                fn()
-            per = (time.perf_counter() - t0) / min(number, 50)
-            number = max(1, int(target / max(per, 1e-7)))
-        numbers[name] = number
+    numbers = {name: calls_per_loop(fn, first, target) for name, (fn, first) in fns.items()}
     samples: dict[str, list[float]] = {name: [] for name in fns}
     names = list(fns)
     enabled = gc.isenabled()

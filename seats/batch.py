@@ -41,7 +41,7 @@ from seats.errors import InvalidSeatsError, InvalidVotesError, TieError
 from seats.methods._input import as_fraction, check_house
 from seats.methods.divisor import _general as exact_divisor  # the engine behind the fast path
 from seats.methods.registry import MethodSpec, resolve
-from seats.methods.signposts import LinearSignpost
+from seats.methods.signposts import LinearSignpost, Signpost
 from seats.methods.ties import check_policy, settle
 from seats.results import TieEvent
 
@@ -196,12 +196,29 @@ def _divisor_rows(
             held_over = np.maximum(s[over] + p[over] - 1, 0)
             q = np.where(ok[over] & (s[over] > 0), sp.quotients(vf[over], held_over), inf)
             s[over, q.argmin(axis=1)] -= 1
-    nxt = np.where(ok, sp.quotients(vf, s + p), -inf)
-    last = np.where(ok & (s > 0), sp.quotients(vf, np.maximum(s + p - 1, 0)), inf)
+    return s, _certified(sp, vf, ok, s, s + p, house, hopeless)
+
+
+def _certified(
+    sp: Signpost,
+    vf: FloatArray,
+    ok: BoolArray,
+    s: IntArray,
+    held: IntArray,
+    house: IntArray | int,
+    hopeless: BoolArray,
+) -> BoolArray:
+    """Rows whose proposed seats ``s`` (``held`` in all, prior seats included) the float64
+    quotients prove: every row sums to its house, and the best losing quotient is below the
+    worst winning one by more than rounding can close (so no tie decides a seat). Rows marked
+    ``hopeless`` are never certified. Also used by :mod:`seats.analysis.simulate`."""
+    inf = np.inf
+    nxt = np.where(ok, sp.quotients(vf, held), -inf)
+    last = np.where(ok & (s > 0), sp.quotients(vf, np.maximum(held - 1, 0)), inf)
     top = nxt.max(axis=1, initial=-inf)
     bottom = last.min(axis=1, initial=inf)
     with np.errstate(invalid="ignore"):
-        certified = (
+        certified: BoolArray = (
             (s.sum(axis=1) == house)
             & ~hopeless
             & (s.min(axis=1, initial=0) >= 0)
@@ -211,7 +228,7 @@ def _divisor_rows(
                 | (np.isfinite(top) & (top < bottom * (1 - 2 * _TOL)))
             )
         )
-    return s, certified
+    return certified
 
 
 _CHUNK = 8192  # rows per block: a block's arrays stay in cache

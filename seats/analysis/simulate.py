@@ -520,29 +520,16 @@ def _excluded(plan: _TierPlan, v: IntArray, party: IntArray, alliance: IntArray)
 
 
 def _divisor_certified(sp: Any, vf: FloatArray, ok: BoolArray, s: IntArray, house: IntArray) -> BoolArray:
-    """Rows whose seats ``s`` the floats certify: the best losing quotient is below the worst winning one
-    by far more than rounding error (as :mod:`seats.batch` certifies)."""
-    inf = np.inf
+    """Rows whose seats ``s`` the floats certify, as :mod:`seats.batch` certifies its own (no prior
+    seats; a row with seats and no party to take them, or, when d(0) = 0, more parties with votes
+    than seats, is left to the exact engine)."""
+    from seats.batch import _certified
+
     contenders = ok.sum(axis=1)
     hopeless = (contenders == 0) & (house > 0)
     if sp.b(0) == 0:
         hopeless |= contenders > house
-    nxt = np.where(ok, sp.quotients(vf, s), -inf)
-    last = np.where(ok & (s > 0), sp.quotients(vf, np.maximum(s - 1, 0)), inf)
-    top = nxt.max(axis=1, initial=-inf)
-    bottom = last.min(axis=1, initial=inf)
-    with np.errstate(invalid="ignore"):
-        certified: BoolArray = (
-            (s.sum(axis=1) == house)
-            & ~hopeless
-            & (s.min(axis=1, initial=0) >= 0)
-            & (
-                (top == -inf)
-                | (bottom == inf) & np.isfinite(top)
-                | (np.isfinite(top) & (top < bottom * (1 - 2 * _TOL)))
-            )
-        )
-    return certified
+    return _certified(sp, vf, ok, s, s, house, hopeless)
 
 
 def _plurality_rows(
