@@ -37,6 +37,8 @@ import numpy as np
 
 import seats
 from seats.analysis import simulate as sim
+from seats.analysis.simulate import chunk as sim_chunk
+from seats.analysis.simulate import run as sim_run
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -94,7 +96,7 @@ class Setup:
     def __init__(self, runs: int) -> None:
         self.rs = seats.load_ruleset("ve-2020-an")
         model = sim.Noise.parse("multinomial")
-        _, options, self.plans = sim._setup(self.rs, None, None, model)
+        _, options, self.plans = sim_run._setup(self.rs, None, None, model)
         names = tuple(options)
         self.parties = tuple(dict.fromkeys(p for p, _ in options.values()))
         self.party_idx = np.array([self.parties.index(options[o][0]) for o in names], dtype=np.int64)
@@ -102,17 +104,20 @@ class Setup:
         self.runs = runs
         self.chunks = []
         for i, start in enumerate(range(0, runs, sim.CHUNK)):
-            rng = sim._chunk_generators(SEED, i)[0]
-            self.chunks.append((start, sim._draw_chunk(self.plans, model, rng, min(sim.CHUNK, runs - start))))
+            rng = sim_chunk._chunk_generators(SEED, i)[0]
+            self.chunks.append(
+                (start, sim_chunk._draw_chunk(self.plans, model, rng, min(sim.CHUNK, runs - start)))
+            )
         self.by_id = {p.tier.id: p for p in self.plans}
         self.full: list[dict[str, np.ndarray]] = []  # every candidate's votes, for the peer loop
 
     def expand(self) -> None:
         """Full vote arrays (block-vote circuits and list tiers are drawn compactly; see
-        seats.analysis.simulate._Lazy and _Grouped): the splits simulate makes, and the others."""
+        seats.analysis.simulate.lazy._Lazy and .grouped._Grouped): the splits simulate makes, and the
+        others."""
         for i, (start, drawn) in enumerate(self.chunks):
-            _, split, fill = sim._chunk_generators(SEED, i)
-            _, full = sim._allocate_chunk(
+            _, split, fill = sim_chunk._chunk_generators(SEED, i)
+            _, full = sim_chunk._allocate_chunk(
                 self.plans, drawn, start, SEED, self.party_idx, self.alliance_idx, split, fill
             )
             self.full.append(full)
@@ -122,13 +127,13 @@ class Setup:
         width = len(self.parties)
         out = []
         for i, (start, drawn) in enumerate(self.chunks):
-            split = sim._chunk_generators(SEED, i)[1]
+            split = sim_chunk._chunk_generators(SEED, i)[1]
             size = next(iter(drawn.values())).shape[0]
             m = np.zeros((size, width), dtype=np.int64)
             for plan in self.plans:
                 for o, n in plan.given.items():
                     m[:, self.party_idx[o]] += n
-            done, _ = sim._allocate_chunk(
+            done, _ = sim_chunk._allocate_chunk(
                 self.plans, drawn, start, SEED, self.party_idx, self.alliance_idx, split
             )
             for plan, res in done:
@@ -232,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     t_start = time.perf_counter()
 
     rs = seats.load_ruleset("ve-2020-an")
-    workers = sim._cores()  # what simulate uses by default
+    workers = sim_run._cores()  # what simulate uses by default
     sim.simulate(rs, runs=sim.CHUNK, seed=SEED)  # warm-up, untimed: imports, first polars and numpy calls
     # the default (one worker thread per core) and one thread, interleaved so both see the same load
     fastest = {"multinomial": float("inf"), "one thread": float("inf")}
@@ -255,11 +260,12 @@ def main(argv: list[str] | None = None) -> int:
 
     def draws() -> None:
         for i, start in enumerate(range(0, runs, sim.CHUNK)):
-            rng = sim._chunk_generators(SEED, i)[0]
-            sim._draw_chunk(setup.plans, model, rng, min(sim.CHUNK, runs - start))
+            rng = sim_chunk._chunk_generators(SEED, i)[0]
+            sim_chunk._draw_chunk(setup.plans, model, rng, min(sim.CHUNK, runs - start))
 
     draw_t = _best_of(draws, repeats)
-    setup_t = _best_of(lambda: sim._setup(rs, None, None, model), repeats)  # read, check, plan: once a call
+    # read, check, plan: once a call
+    setup_t = _best_of(lambda: sim_run._setup(rs, None, None, model), repeats)
 
     peers = _peers()
     peer_rate: dict[str, float] = {}

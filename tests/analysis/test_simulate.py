@@ -151,7 +151,7 @@ def test_votes_keep_each_districts_total(tmp_path: Path) -> None:
 
 
 def test_multinomial_draws_keep_totals_and_zero_shares() -> None:
-    from seats.analysis.simulate import _multinomial
+    from seats.analysis.simulate.noise import _multinomial
 
     p = np.array([[0.5, 0.0, 0.3, 0.2, 0.0], [0.0, 0.0, 1.0, 0.0, 0.0], [0.25, 0.25, 0.25, 0.25, 0.0]])
     n = np.array([1000, 70, 8])
@@ -172,7 +172,7 @@ def test_multinomial_draws_have_the_exact_joint_distribution(per_run: bool) -> N
     from itertools import product
     from math import factorial
 
-    from seats.analysis.simulate import _multinomial
+    from seats.analysis.simulate.noise import _multinomial
 
     p = np.array([[0.7, 0.3, 0.0, 0.0], [0.5, 0.3, 0.2, 0.0], [0.1, 0.4, 0.2, 0.3]])
     n = np.array([5, 4, 3])
@@ -280,7 +280,7 @@ def test_block_vote_minor_candidates_drawn_lazily_are_exact(
     """The others' sum is split only where it could reach a winner; seats equal the scalar engine.
 
     (0, 6): every candidate drawn apart; (50, 0): every loser drawn in the others' sum, split often."""
-    from seats.analysis import simulate as module
+    from seats.analysis.simulate import plan as module
 
     monkeypatch.setattr(module, "_LAZY_MARGIN", margin)
     monkeypatch.setattr(module, "_LAZY_Z", z)

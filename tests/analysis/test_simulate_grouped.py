@@ -19,6 +19,10 @@ from hypothesis import strategies as st
 import seats
 from seats.analysis import simulate as module
 from seats.analysis.simulate import CHUNK, SimulationError, simulate
+from seats.analysis.simulate import grouped as sim_grouped
+from seats.analysis.simulate import plan as sim_plan
+from seats.analysis.simulate import run as sim_run
+from seats.analysis.simulate import solve as sim_solve
 from seats.rules import load_ruleset
 from seats.rules.model import RuleSet
 
@@ -83,8 +87,8 @@ def by_party(res: seats.ElectionResult, parties: tuple[str, ...], tier: str) -> 
     return [int(got.get(p, 0)) for p in parties]
 
 
-def plan_of(rs: RuleSet, tier: str) -> module._TierPlan:
-    _, _, plans = module._setup(rs, votes(), None, module.Noise.parse("multinomial"))
+def plan_of(rs: RuleSet, tier: str) -> sim_plan._TierPlan:
+    _, _, plans = sim_run._setup(rs, votes(), None, module.Noise.parse("multinomial"))
     return next(p for p in plans if p.tier.id == tier)
 
 
@@ -109,7 +113,7 @@ def test_small_lists_are_grouped_below_every_last_quotient(rs: RuleSet) -> None:
 
 
 def test_dirichlet_noise_draws_every_list(rs: RuleSet) -> None:
-    _, _, plans = module._setup(rs, votes(), None, module.Noise.parse("dirichlet:500"))
+    _, _, plans = sim_run._setup(rs, votes(), None, module.Noise.parse("dirichlet:500"))
     assert all(p.grouped is None and p.lazy is None for p in plans)
 
 
@@ -118,24 +122,26 @@ def force_splits(monkeypatch: pytest.MonkeyPatch, *, force: bool = True) -> list
     reached a seat: those rows (and every district of those runs, for the national list) are split and
     solved from full votes. Returns the sizes of the splits made to allocate (with ``force=False``, only
     counts them)."""
-    real_solve, real_split = module._solve_fast, module._split_rows
+    real_solve, real_split = sim_grouped._solve_fast, sim_grouped._split_rows
     sizes: list[int] = []
 
     def solve(
-        plan: module._TierPlan, v: np.ndarray, excluded: np.ndarray | None
-    ) -> tuple[module._Outcome, np.ndarray, np.ndarray]:
+        plan: sim_plan._TierPlan, v: np.ndarray, excluded: np.ndarray | None
+    ) -> tuple[sim_solve._Outcome, np.ndarray, np.ndarray]:
         if not force or not any(n.startswith("group:") for names in plan.names for n in names):
             return real_solve(plan, v, excluded)
         out, pending, running = real_solve(dataclasses.replace(plan, base=None), v, excluded)
         pick = np.flatnonzero(out.rows.sum(axis=1) % 3 == 0)
         return out, np.union1d(pending, pick), running
 
-    def split(gp: module._Grouped, width: int, compact: np.ndarray, rows: np.ndarray, rng: Any) -> np.ndarray:
+    def split(
+        gp: sim_grouped._Grouped, width: int, compact: np.ndarray, rows: np.ndarray, rng: Any
+    ) -> np.ndarray:
         sizes.append(len(rows))
         return real_split(gp, width, compact, rows, rng)
 
-    monkeypatch.setattr(module, "_solve_fast", solve)
-    monkeypatch.setattr(module, "_split_rows", split)
+    monkeypatch.setattr(sim_grouped, "_solve_fast", solve)
+    monkeypatch.setattr(sim_grouped, "_split_rows", split)
     return sizes
 
 
@@ -195,21 +201,23 @@ def test_a_group_that_reaches_a_seat_is_split_exactly(
 ) -> None:
     """Groups packed up to the last quotient (m2 + m3 nationally 170 against 190): in many runs the
     group's total reaches a seat, the run is split, and the seats are the scalar engine's."""
-    monkeypatch.setattr(module, "_LAZY_MARGIN", 0.999)
-    monkeypatch.setattr(module, "_LAZY_Z", 0.0)
+    monkeypatch.setattr(sim_plan, "_LAZY_MARGIN", 0.999)
+    monkeypatch.setattr(sim_plan, "_LAZY_Z", 0.0)
     (tmp_path / "ruleset.toml").write_text(CLOSE, encoding="utf-8")
     rs = load_ruleset(tmp_path / "ruleset.toml")
-    _, _, plans = module._setup(rs, close_votes(), None, module.Noise.parse("multinomial"))
+    _, _, plans = sim_run._setup(rs, close_votes(), None, module.Noise.parse("multinomial"))
     gp = plans[0].grouped
     assert gp is not None and gp.gcol.shape[1] == 1
     sizes: list[int] = []
-    real = module._split_rows
+    real = sim_grouped._split_rows
 
-    def split(g: module._Grouped, width: int, compact: np.ndarray, rows: np.ndarray, rng: Any) -> np.ndarray:
+    def split(
+        g: sim_grouped._Grouped, width: int, compact: np.ndarray, rows: np.ndarray, rng: Any
+    ) -> np.ndarray:
         sizes.append(len(rows))
         return real(g, width, compact, rows, rng)
 
-    monkeypatch.setattr(module, "_split_rows", split)
+    monkeypatch.setattr(sim_grouped, "_split_rows", split)
     plain = simulate(rs, close_votes(), runs=150, seed=4, workers=1)
     assert 10 < sum(sizes) < 150 * 2  # some (run, state) rows split, not all
     res = simulate(rs, close_votes(), runs=150, seed=4, keep_votes=True, workers=1)
@@ -281,7 +289,7 @@ def test_bad_workers_are_named(rs: RuleSet, workers: object) -> None:
 
 def test_ve_2020_state_lists_are_grouped_and_draw_far_fewer_variates() -> None:
     rs = seats.load_ruleset("ve-2020-an")
-    _, _, plans = module._setup(rs, None, None, module.Noise.parse("multinomial"))
+    _, _, plans = sim_run._setup(rs, None, None, module.Noise.parse("multinomial"))
     state = next(p for p in plans if p.tier.id == "state-list")
     nominal = next(p for p in plans if p.tier.id == "nominal")
     assert state.grouped is not None and nominal.lazy is not None
@@ -301,10 +309,10 @@ def test_the_baseline_from_certified_plans_is_the_rule_sets_allocation(
 ) -> None:
     (tmp_path / "ruleset.toml").write_text(RULES, encoding="utf-8")
     rs = load_ruleset(tmp_path / "ruleset.toml", overrides=overrides or None)
-    _, options, plans = module._setup(rs, votes(), None, module.Noise.parse("multinomial"))
+    _, options, plans = sim_run._setup(rs, votes(), None, module.Noise.parse("multinomial"))
     parties = tuple(dict.fromkeys(p for p, _ in options.values()))
     party_idx = np.array([parties.index(options[o][0]) for o in options], dtype=np.int64)
-    got = module._certain_baseline(plans, party_idx, len(parties))
+    got = sim_run._certain_baseline(plans, party_idx, len(parties))
     frame = rs.allocate(votes()).by("party")
     want = dict(zip(frame["party"].to_list(), frame["seats"].to_list(), strict=True))
     assert got == tuple(int(want.get(p, 0)) for p in parties)
@@ -319,10 +327,10 @@ def test_an_uncertified_baseline_falls_back_to_the_scalar_engine(tmp_path: Path)
         .otherwise(pl.col("votes"))
         .alias("votes")
     )
-    _, options, plans = module._setup(rs, tied, None, module.Noise.parse("multinomial"))
+    _, options, plans = sim_run._setup(rs, tied, None, module.Noise.parse("multinomial"))
     parties = tuple(dict.fromkeys(p for p, _ in options.values()))
     party_idx = np.array([parties.index(options[o][0]) for o in options], dtype=np.int64)
-    assert module._certain_baseline(plans, party_idx, len(parties)) is None
+    assert sim_run._certain_baseline(plans, party_idx, len(parties)) is None
     res = simulate(rs, tied, runs=20, seed=1, workers=1)
     frame = rs.allocate(tied).by("party")
     want = dict(zip(frame["party"].to_list(), frame["seats"].to_list(), strict=True))
@@ -416,8 +424,8 @@ def test_any_grouping_gives_the_scalar_engines_seats(
 ) -> None:
     """Small lists packed right up to the last quotient (so groups often reach a seat and are split):
     every run's seats in both tiers are the scalar engine's on that run's full votes."""
-    monkeypatch.setattr(module, "_LAZY_MARGIN", 0.999)
-    monkeypatch.setattr(module, "_LAZY_Z", 0.0)
+    monkeypatch.setattr(sim_plan, "_LAZY_MARGIN", 0.999)
+    monkeypatch.setattr(sim_plan, "_LAZY_Z", 0.0)
     lists = {"S1": [1000, 700, *s1], "S2": [900, 800, *s2]}
     text = PROPERTY.format(total=sum(seats), method=method, s1=seats[0], s2=seats[1], n=seats[2])
     path = tmp_path / f"prop-{abs(hash((tuple(s1), tuple(s2), seats, method)))}"

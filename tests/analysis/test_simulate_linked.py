@@ -15,8 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import seats
-from seats.analysis import simulate as module
 from seats.analysis.simulate import SimulationError, SimulationResult, simulate
+from seats.analysis.simulate import grouped as sim_grouped
+from seats.analysis.simulate import linked as sim_linked
+from seats.analysis.simulate import plan as sim_plan
+from seats.analysis.simulate import run as sim_run
+from seats.analysis.simulate import solve as sim_solve
 from seats.rules import load_ruleset
 from seats.rules.model import RuleSet
 
@@ -191,7 +195,8 @@ def test_workers_do_not_change_a_linked_simulation(tmp_path: Path) -> None:
 def test_the_exact_path_alone_gives_the_same_seats(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rs = ruleset(tmp_path, "subtract", ties="order")
     fast = simulate(rs, votes(), runs=200, seed=5, noise="dirichlet:300")
-    monkeypatch.setattr(module, "_fast", lambda plan: False)  # every row through the scalar engine
+    for reader in (sim_plan, sim_solve, sim_linked, sim_grouped, sim_run):  # each module that reads _fast
+        monkeypatch.setattr(reader, "_fast", lambda plan: False)  # every row through the scalar engine
     slow = simulate(rs, votes(), runs=200, seed=5, noise="dirichlet:300")
     assert np.array_equal(fast.seats, slow.seats)
 

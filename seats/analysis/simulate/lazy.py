@@ -1,0 +1,197 @@
+"""Block vote under multinomial noise: each circuit's strongest candidates drawn apart, the others as one
+sum, split among them only where it could reach a winner."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from seats.analysis.simulate.common import BoolArray, FloatArray, IntArray
+from seats.analysis.simulate.noise import _multinomial
+from seats.analysis.simulate.plan import _clear, _TierPlan
+from seats.analysis.simulate.solve import _exact, _index, _Outcome, _outcome, _rows
+
+
+@dataclass(slots=True)
+class _Lazy:
+    """A plurality tier drawn as (its m winners, close runners-up, the rest together) per district.
+
+    By the aggregation property of the multinomial, drawing the strongest
+    candidates and the *sum* of the others, then splitting that sum among them
+    (multinomial with their relative shares) only when needed, gives exactly
+    the distribution of a full draw. It is needed only when the sum reaches the
+    weakest winner: otherwise no other candidate can win or tie, whatever the split.
+    """
+
+    major: IntArray  # (D, J) local columns of the strongest candidates, -1 = padding
+    win: BoolArray  # (D, J) the first m of them (the observed winners)
+    p_major: FloatArray  # (D, J + 1) their shares, then the others' total share (column ``rest``), then 0
+    minor: IntArray  # (D, M) local columns of the others, -1 = padding
+    p_minor: FloatArray  # (D, M) their shares within the others
+    has_minor: BoolArray  # (D,)
+    order: IntArray  # (D,) the plan's district at each position: districts sorted by how many kept apart
+    reach: IntArray  # (J,) how many districts (a prefix) have a candidate in column j
+    at: IntArray  # (D,) the position of each of the plan's districts (the inverse of ``order``)
+    votes: IntArray  # (D,) each district's votes
+    won: IntArray  # (D, K) in the plan's order: 1 for the observed winners
+    rest: IntArray  # (D,) the column of the others' total in each district
+
+
+def _rest(lz: _Lazy, compact: IntArray) -> IntArray:
+    """``(runs, D)`` the others' total in every (run, district) of a compact draw."""
+    runs, dcount, width = compact.shape
+    out: IntArray = compact.reshape(runs, dcount * width).take(np.arange(dcount) * width + lz.rest, axis=1)
+    return out
+
+
+def _lazy(plan: _TierPlan) -> _Lazy:
+    dcount = len(plan.names)
+    # (plain lists: a few numbers per circuit, where numpy's per-call cost would dominate)
+    observed = [plan.observed[d, : len(n)].tolist() for d, n in enumerate(plan.names)]
+    houses = plan.house.tolist()
+    order = []
+    cut = []
+    for obs, h in zip(observed, houses, strict=True):
+        o = sorted(range(len(obs)), key=obs.__getitem__, reverse=True)  # most votes first, ties in order
+        c = min(len(o), int(h))
+        weakest = obs[o[h - 1]] if 0 < h <= len(o) else 0
+        others = sum(obs[k] for k in o[c:])
+        # keep candidates apart until the others together stay clearly below the weakest winner
+        while c < len(o) and not _clear(others, weakest):
+            others -= obs[o[c]]
+            c += 1
+        order.append(o)
+        cut.append(c)
+    jmax, mmax = max(cut), max(max(len(o) - c for o, c in zip(order, cut, strict=True)), 1)
+    major = np.full((dcount, jmax), -1, dtype=np.int64)
+    minor = np.full((dcount, mmax), -1, dtype=np.int64)
+    win = np.zeros((dcount, jmax), dtype=bool)
+    p_major = np.zeros((dcount, jmax + 1))
+    p_minor = np.zeros((dcount, mmax))
+    for d, (o, c, obs) in enumerate(zip(order, cut, observed, strict=True)):
+        n = max(sum(obs), 1)
+        major[d, :c] = o[:c]
+        win[d, : min(c, int(houses[d]))] = True
+        p_major[d, :c] = [obs[k] / n for k in o[:c]]
+        rest = o[c:]
+        minor[d, : len(rest)] = rest
+        total = sum(obs[k] for k in rest)
+        p_major[d, c] = total / n  # right after the district's own columns: no padding to draw through
+        if total:
+            p_minor[d, : len(rest)] = [obs[k] / total for k in rest]
+    has_minor: BoolArray = np.asarray((minor >= 0).any(axis=1), dtype=bool)
+    # positions sorted by the number of candidates kept apart (most first), so that the districts
+    # with a candidate in column j are a prefix and the checks work on slices, not on padding
+    pos = np.argsort(-np.asarray(cut), kind="stable")
+    reach = np.array([int(np.count_nonzero(np.asarray(cut) > j)) for j in range(jmax)], dtype=np.int64)
+    votes = plan.observed.sum(axis=1)
+    won = np.zeros(plan.col.shape, dtype=np.int64)
+    for d in range(dcount):
+        won[d, major[d][win[d]]] = 1
+    return _Lazy(
+        major[pos],
+        win[pos],
+        p_major[pos],
+        minor[pos],
+        p_minor[pos],
+        has_minor[pos],
+        pos,
+        reach,
+        np.argsort(pos),
+        votes[pos],
+        won,
+        np.asarray(cut, dtype=np.int64)[pos],
+    )
+
+
+def _expand(
+    plan: _TierPlan, lz: _Lazy, compact: IntArray, rows: IntArray, minors: IntArray, fill: np.random.Generator
+) -> IntArray:
+    """Full ``(runs, D, K)`` votes from the compact draw: ``rows`` (run, district) get the split ``minors``
+    used to allocate them; every other row's split is drawn from ``fill`` (it cannot change a seat)."""
+    runs = compact.shape[0]
+    every = _multinomial(fill, _rest(lz, compact), lz.p_minor, runs)
+    if rows.size:
+        at = np.empty_like(lz.order)
+        at[lz.order] = np.arange(lz.order.size)
+        every[rows[:, 0], at[rows[:, 1]]] = minors
+    full = np.zeros((runs, *plan.col.shape), dtype=np.int64)
+    for k, d in enumerate(lz.order.tolist()):
+        cols = lz.major[k][lz.major[k] >= 0]
+        full[:, d, cols] = compact[:, k, : cols.size]
+        mcols = lz.minor[k][lz.minor[k] >= 0]
+        full[:, d, mcols] = every[:, k, : mcols.size]
+    return full
+
+
+def _solve_lazy(
+    plan: _TierPlan,
+    lz: _Lazy,
+    compact: IntArray,
+    first_run: int,
+    seed: int | None,
+    split: np.random.Generator,
+) -> tuple[_Outcome, IntArray, IntArray]:
+    """Allocate a plurality tier from its compact draw; also the (run, district) rows split, and the split."""
+    rest = _rest(lz, compact)
+    big = np.iinfo(np.int64).max
+    reach = lz.reach.tolist()
+    first = 0
+    if reach and reach[0] == rest.shape[1] and lz.win[:, 0].all():
+        low = compact[:, :, 0].copy()  # every district's strongest candidate wins: no pass over a filler
+        first = 1
+    else:
+        low = np.full(rest.shape, big)
+    high = rest.copy() if lz.has_minor.all() else np.where(lz.has_minor[None], rest, -1)
+    for j in range(first, len(reach)):  # column by column, on the districts that have column j
+        n = reach[j]
+        col = compact[:, :n, j]
+        win = lz.win[:n, j]
+        if win.all():
+            np.minimum(low[:, :n], col, out=low[:, :n])
+        elif not win.any():
+            np.maximum(high[:, :n], col, out=high[:, :n])
+        else:
+            low[:, :n] = np.minimum(low[:, :n], np.where(win[None], col, big))
+            high[:, :n] = np.maximum(high[:, :n], np.where(win[None], -1, col))
+    house = plan.house[lz.order]
+    filled = lz.win.sum(axis=1) == house
+    # certified: the weakest winner has votes and more than any other candidate (one compare with the
+    # others' best raised to 0), where the district fills its seats; a district of no seats always is
+    np.maximum(high, 0, out=high)
+    here = low > high
+    if not (filled & (house > 0)).all():
+        here &= filled[None]
+        here |= (house == 0)[None]
+    if plan.spec.id == "plurality" and (house > 1).any():
+        here &= (house <= 1)[None]
+    certified = here[:, lz.at]
+    won = lz.won
+    spots = np.zeros((0, 2), dtype=np.int64) if here.all() else np.argwhere(~here)  # (run, position)
+    if not spots.size:
+        return _outcome(won, certified, spots, won[:0].copy()), spots, lz.minor[:0].copy()
+    r, k = spots[:, 0], spots[:, 1]
+    d = lz.order[k]
+    rows = np.stack([r, d], axis=1)
+    minors = _multinomial(split, rest[r, k], lz.p_minor[k], 1)[0]
+    width = plan.col.shape[1]
+    full = np.zeros((len(r), width), dtype=np.int64)
+    for i, (ri, ki) in enumerate(spots.tolist()):
+        cols = lz.major[ki][lz.major[ki] >= 0]
+        full[i, cols] = compact[ri, ki, : cols.size]
+        mcols = lz.minor[ki][lz.minor[ki] >= 0]
+        full[i, mcols] = minors[i, : mcols.size]
+    present = plan.col[d] >= 0
+    ok = (full > 0) & present
+    seats, good = _rows(plan, full, ok, plan.house[d])
+    out = _outcome(won, certified, rows, seats)
+    _exact(
+        plan,
+        out,
+        [(int(i), int(r[i]), int(d[i])) for i in np.flatnonzero(~good)],
+        lambda ri, di: (full[_index(rows, ri, di)], plan.col[di] >= 0),
+        first_run,
+        seed,
+    )
+    return out, rows, minors
