@@ -286,20 +286,22 @@ def main(argv: list[str] | None = None) -> int:
     best = max(peer_rate, key=lambda k: peer_rate[k]) if peer_rate else None
     loop_e2e = None
     if best is not None:
-        rng = np.random.default_rng(SEED)
         n_runs = len(picks)
-        t0 = time.perf_counter()
-        for _ in range(n_runs):
-            votes = {}
-            for plan in setup.plans:
-                if plan.given or plan.tier.kind == "derived":
-                    continue
-                n = plan.observed.sum(axis=1)
-                votes[plan.tier.id] = np.stack(
-                    [rng.multinomial(n[d], plan.observed[d] / n[d]) for d in range(len(n))]
-                )
-            peer_run(setup, votes, peers[best])
-        loop_e2e = n_runs / (time.perf_counter() - t0)
+
+        def user_loop(fn: Callable[[list[int], int], list[int]] = peers[best]) -> None:
+            rng = np.random.default_rng(SEED)
+            for _ in range(n_runs):
+                votes = {}
+                for plan in setup.plans:
+                    if plan.given or plan.tier.kind == "derived":
+                        continue
+                    n = plan.observed.sum(axis=1)
+                    votes[plan.tier.id] = np.stack(
+                        [rng.multinomial(n[d], plan.observed[d] / n[d]) for d in range(len(n))]
+                    )
+                peer_run(setup, votes, fn)
+
+        loop_e2e = n_runs / _best_of(user_loop, repeats)  # best of as many repeats as seats had
 
     seats_alloc_rate = runs / alloc_t
     lines = [BEGIN, "## Monte Carlo — whole ve-2020-an elections per second (`bench/simulate.py`)", ""]
