@@ -7,7 +7,7 @@ from pathlib import Path
 
 from seats.errors import InputFileError
 
-__all__ = ["decode_text", "read_bytes"]
+__all__ = ["decode_text", "decode_utf8", "read_bytes"]
 
 
 def read_bytes(path: Path) -> bytes:
@@ -62,22 +62,39 @@ def decode_text(data: bytes, label: str) -> str:
     >>> decode_text("T\\u00e1chira".encode("latin-1"), "v.csv")
     'Táchira'
     """
+    return decode_utf8(data, label)[0]
+
+
+def decode_utf8(data: bytes, label: str) -> tuple[str, bytes | None]:
+    """:func:`decode_text`, and ``data`` itself when it is the text's UTF-8 (no BOM), else ``None``.
+
+    A caller that needs the text's UTF-8 bytes (polars' CSV reader does) then
+    need not encode the text again.
+
+    Examples
+    --------
+    >>> decode_utf8(b"party,votes\\n", "v.csv")
+    ('party,votes\\n', b'party,votes\\n')
+    >>> decode_utf8(b"\\xef\\xbb\\xbfparty\\n", "v.csv")[1] is None
+    True
+    """
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
-            return data.decode("utf-16")
+            return data.decode("utf-16"), None
         except UnicodeDecodeError as exc:
             raise InputFileError(
                 f"{label}: not valid UTF-16 text ({exc.reason} at byte {exc.start})"
             ) from None
     if b"\x00" in data:
         raise InputFileError(f"{label}: looks like a binary file, not text (is it Parquet or Excel?)")
-    if data.startswith(codecs.BOM_UTF8):
+    bom = data.startswith(codecs.BOM_UTF8)
+    if bom:
         data = data[len(codecs.BOM_UTF8) :]
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8"), None if bom else data
     except UnicodeDecodeError:
         pass
     try:
-        return data.decode("cp1252")
+        return data.decode("cp1252"), None
     except UnicodeDecodeError:
-        return data.decode("latin-1")
+        return data.decode("latin-1"), None

@@ -21,7 +21,7 @@ import numpy as np
 import polars as pl
 
 from seats.errors import InputFileError, InvalidVotesError, VoteTableError, close_matches
-from seats.io.decode import decode_text, read_bytes
+from seats.io.decode import decode_utf8, read_bytes
 from seats.io.numbers import check_vote_value
 from seats.io.sources import RawTable, from_delimited, from_frame, from_json, from_ndjson
 
@@ -76,13 +76,13 @@ def _load(source: PathLike | pl.DataFrame, fmt: str | None, mapping: Sequence[st
         raise InputFileError(f"{label}: the file is empty")
     if kind == "parquet":
         return from_frame(_read_parquet(data, label), label)
-    text = decode_text(data, label)
-    del data  # the bytes are not needed once decoded: a large file is not held twice
+    text, utf8 = decode_utf8(data, label)
+    del data  # the bytes are kept only when they are the text's UTF-8, which the CSV fast path reads
     if kind == "json":
         return from_json(text, label, mapping)
     if kind == "ndjson":
         return from_ndjson(text, label)
-    return from_delimited(text, label, "\t" if kind == "tsv" else None)
+    return from_delimited(text, label, "\t" if kind == "tsv" else None, data=utf8)
 
 
 def _read_parquet(data: bytes, label: str) -> pl.DataFrame:
@@ -300,14 +300,59 @@ def read_table(
     """
     raw = _load(path, format, mapping)
     names = _check_names(raw, required, optional)
+    fast = _text_series_at_once(raw, names, vote_columns)
     series = [
-        _vote_column(raw, cells, name, thousands, decimal_comma)
+        fast[j]
+        if j in fast
+        else _vote_column(raw, cells, name, thousands, decimal_comma)
         if name in vote_columns
         else _text_column(raw, cells, name)
-        for name, cells in zip(names, raw.columns, strict=True)
+        for j, (name, cells) in enumerate(zip(names, raw.columns, strict=True))
     ]
     series.append(pl.Series("_line", raw.numbers, dtype=pl.Int64))
     return pl.DataFrame(series)
+
+
+def _text_series_at_once(
+    raw: RawTable, names: Sequence[str], vote_columns: Sequence[str]
+) -> dict[int, pl.Series]:
+    """Convert the text-typed polars columns whose conversion cannot fail, all in one query.
+
+    What :func:`_text_column` and :func:`_vote_column` do one column (and a
+    few queries) at a time. Text is stripped (unless the table says it is
+    already) and blank cells become null, which changes nothing in a column
+    without padding or blanks. A vote column is converted if it holds only
+    plain integers, which the same query tells; one that does not is left
+    out, for :func:`_vote_column` to convert value by value and name a bad
+    one. Returns the converted columns by position.
+
+    >>> raw = RawTable("v.csv", "line", ["party", "votes"], [pl.Series([" A", ""]), pl.Series(["+1", "2"])])
+    >>> [s.to_list() for s in _text_series_at_once(raw, ["party", "votes"], ["votes"]).values()]
+    [['A', None], [1, 2]]
+    """
+    text = {
+        j: cells
+        for j, cells in enumerate(raw.columns)
+        if isinstance(cells, pl.Series) and cells.dtype == pl.Utf8
+    }
+    if not text:
+        return {}
+    table = pl.DataFrame({f"c{j}": cells for j, cells in text.items()})
+    exprs: list[pl.Expr] = []
+    plain: list[int] = []
+    for j in text:
+        cell = pl.col(f"c{j}")
+        if names[j] in vote_columns:
+            plain.append(j)
+            number = cell.str.strip_chars().str.strip_prefix("+").cast(pl.Int64, strict=False)
+            # broadcast: one value, whether every cell is a plain integer (then the cast above is exact)
+            every = (cell.null_count() == 0) & cell.str.contains(_PLAIN_INT_ANCHORED).all()
+            exprs.extend([number.alias(f"c{j}"), every.alias(f"v{j}")])
+        else:
+            value = cell if raw.stripped else cell.str.strip_chars()  # as the regex \s, Unicode White_Space
+            exprs.append(pl.when(value == "").then(None).otherwise(value).alias(f"c{j}"))
+    done = table.select(exprs)
+    return {j: done[f"c{j}"].rename(names[j]) for j in text if j not in plain or done[f"v{j}"][0]}
 
 
 def read_party_votes(

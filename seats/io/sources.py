@@ -68,13 +68,17 @@ def sniff_delimiter(header: str) -> str:
     return best if counts[best] else ","
 
 
-def from_delimited(text: str, label: str, delimiter: str | None = None) -> RawTable:
+def from_delimited(
+    text: str, label: str, delimiter: str | None = None, *, data: bytes | None = None
+) -> RawTable:
     """Split CSV text (any line ending) into header and rows, keeping each row's first line.
 
     Blank lines and lines of bare delimiters are skipped (they still count
     for line numbers). An Excel ``sep=;`` first line sets the delimiter.
     Surrounding spaces are stripped from every cell (empty cells stay ``""``).
-    Extra trailing empty cells are dropped.
+    Extra trailing empty cells are dropped. ``data``, when given, is ``text``
+    encoded as UTF-8 (the file's own bytes), which the fast path then need
+    not encode again.
 
     Examples
     --------
@@ -91,7 +95,7 @@ def from_delimited(text: str, label: str, delimiter: str | None = None) -> RawTa
     elif delimiter is None:
         delimiter = sniff_delimiter(_line_at(text, _NEWLINES.match(text).end()))  # type: ignore[union-attr]
     if not excel_sep:
-        fast = _plain_delimited(text, label, delimiter)
+        fast = _plain_delimited(text, label, delimiter, data)
         if fast is not None:
             return fast
     rows: list[tuple[int, list[str]]] = []
@@ -160,41 +164,73 @@ _WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
 _PADDED = r"^[\s\x1c-\x1f]|[\s\x1c-\x1f]$"  # a cell that starts or ends with one of them
 
 
-def _strip_cells(series: pl.Series) -> pl.Series:
-    """Strip what ``str.strip()`` strips from every cell; the series itself when no cell is padded.
+def _byte_table(positions: set[int]) -> np.ndarray:
+    table = np.zeros(256, dtype=bool)
+    table[sorted(positions - {10})] = True  # "\n" ends a line: never a cell's byte
+    return table
 
-    Checking first costs a scan, not a copy of the column: large tables are rarely padded.
 
-    >>> _strip_cells(pl.Series(["a ", "\\x1cb"])).to_list(), _strip_cells(s := pl.Series(["a"])) is s
-    (['a', 'b'], True)
+#: Bytes a whitespace character's UTF-8 can start with, and end with (for the padding pre-check).
+_WHITE_FIRST = _byte_table({ch.encode()[0] for ch in _WHITESPACE})
+_WHITE_LAST = _byte_table({ch.encode()[-1] for ch in _WHITESPACE})
+
+
+def _strip_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """Strip what ``str.strip()`` strips from every cell of a text frame; the frame itself if none is padded.
+
+    One query finds the padded columns (a scan, not a copy: tables are rarely
+    padded) and one strips them all.
+
+    >>> _strip_frame(pl.DataFrame({"a": ["x ", "y"], "b": ["u", "v"]})).rows()
+    [('x', 'u'), ('y', 'v')]
     """
-    if not series.str.contains(_PADDED).any():
-        return series
-    return series.str.strip_chars(_WHITESPACE)
+    padded = frame.select(pl.all().str.contains(_PADDED).any()).row(0)
+    columns = [name for name, flag in zip(frame.columns, padded, strict=True) if flag]
+    return frame.with_columns(pl.col(columns).str.strip_chars(_WHITESPACE)) if columns else frame
 
 
-def _fields_per_line(raw: np.ndarray, ends: np.ndarray, delimiter: str) -> np.ndarray:
-    """Fields on each line (its delimiters plus one), given the position of every line's ``\\n``.
+def _scan_lines(raw: np.ndarray, ends: np.ndarray, delimiter: str) -> tuple[np.ndarray, bool]:
+    """Fields on each line (its delimiters plus one), and whether any cell may be padded.
+
+    ``ends`` holds the position of every line's ``\\n``. A cell may be padded
+    when its first byte can start, or its last byte end, a character that
+    ``str.strip()`` strips; ``False`` is certain, ``True`` only means "check"
+    (an ``é`` ends in the byte that ends U+2029 too).
 
     Counted a block of lines at a time, so no array as long as the file (nor
     one entry per delimiter) is ever held: memory stays small for large files.
 
     >>> data = np.frombuffer(b"a,b,c\\n1,2\\n3,4,5\\n", dtype=np.uint8)
-    >>> _fields_per_line(data, np.flatnonzero(data == 10), ",").tolist()
-    [3, 2, 3]
+    >>> fields, padded = _scan_lines(data, np.flatnonzero(data == 10), ",")
+    >>> fields.tolist(), padded
+    ([3, 2, 3], False)
+    >>> _scan_lines(np.frombuffer(b"a, b\\n", dtype=np.uint8), np.array([4]), ",")[1]
+    True
     """
     out = np.empty(ends.size, dtype=np.int64)
     code, start = ord(delimiter), 0
+    first, last = _WHITE_FIRST.copy(), _WHITE_LAST.copy()
+    first[code] = last[code] = False  # an empty cell's neighbour is a delimiter, never padding
+    padded = False
     for lo in range(0, ends.size, _BLOCK):
         hi = min(lo + _BLOCK, ends.size)
         stop = int(ends[hi - 1]) + 1
         found = np.flatnonzero(raw[start:stop] == code) + start
         out[lo:hi] = np.diff(np.searchsorted(found, ends[lo:hi]), prepend=0) + 1
+        if not padded:  # each cell starts after a delimiter or line end, and ends before one
+            line_ends = ends[lo:hi]
+            padded = bool(
+                first[raw[start]]
+                or first[raw[found + 1]].any()
+                or first[raw[line_ends[:-1] + 1]].any()
+                or last[raw[found - 1]].any()  # found - 1 >= 0: a delimiter at 0 would see raw[-1], "\n"
+                or last[raw[line_ends - 1]].any()
+            )
         start = stop
-    return out
+    return out, padded
 
 
-def _plain_delimited(text: str, label: str, delimiter: str) -> RawTable | None:
+def _plain_delimited(text: str, label: str, delimiter: str, data: bytes | None = None) -> RawTable | None:
     """Parse plain CSV with polars' reader, or return ``None`` to leave it to :mod:`csv`.
 
     "Plain" means what most large machine-written tables are: no quotes, no
@@ -203,25 +239,35 @@ def _plain_delimited(text: str, label: str, delimiter: str) -> RawTable | None:
     holds row ``i``, and polars splits the text far faster than :mod:`csv`.
     Anything else, including every malformed file, takes the general path,
     which finds and names the problem. Cells come back stripped, as text.
+    ``data`` is ``text`` as UTF-8, if the caller has it.
     """
-    if '"' in text:
-        return None
-    if "\r" in text:  # each test and copy only when there is a CR at all: the text can be large
-        text = text.replace("\r\n", "\n")
-        if "\r" in text:
+    if data is None:
+        if '"' in text:
             return None
-    data = text.encode("utf-8")
+        data = text.encode("utf-8")
+    elif b'"' in data:
+        return None
+    if b"\r" in data:  # each test and copy only when there is a CR at all: the data can be large
+        data = data.replace(b"\r\n", b"\n")
+        if b"\r" in data:
+            return None
     if not data.endswith(b"\n"):
         data += b"\n"
     raw = np.frombuffer(data, dtype=np.uint8)
     # every "\n", found a few MB at a time (no boolean array as long as the file)
     ends = np.concatenate([np.flatnonzero(raw[i : i + _CHUNK] == 10) + i for i in range(0, raw.size, _CHUNK)])
-    if ends.size < 2 or np.any(np.diff(ends) == 1) or ends[0] == 0:
-        return None  # a blank line (or no data row): the general path skips and counts it
+    if ends.size < 2 or ends[0] == 0:
+        return None  # no data row, or a blank first line
     header = data[: ends[0]].decode("utf-8").split(delimiter)
     width = len(header)
-    if not header[-1].strip() or np.any(_fields_per_line(raw, ends, delimiter) != width):
-        return None
+    gaps = np.diff(ends)  # each data line's length, plus one
+    if np.any(gaps == 1) or not header[-1].strip():
+        return None  # a blank line: the general path skips and counts it
+    bare = bool(np.any(gaps == width))  # a line of width - 1 delimiters and nothing else
+    del gaps
+    fields, padded = _scan_lines(raw, ends, delimiter)
+    if np.any(fields != width) or (bare and not padded):
+        return None  # a wrong count (the general path names it), or a bare line, which it skips
     names = [f"c{j}" for j in range(width)]
     try:
         frame = pl.read_csv(
@@ -231,9 +277,12 @@ def _plain_delimited(text: str, label: str, delimiter: str) -> RawTable | None:
         )
     except (pl.exceptions.PolarsError, ValueError):
         return None
-    frame = pl.DataFrame([_strip_cells(frame.to_series(j)) for j in range(width)])  # as str.strip() does
-    if frame.height != ends.size - 1 or frame.select(pl.all_horizontal(pl.all() == "").any()).item():
-        return None  # a line of bare delimiters: the general path skips it
+    if frame.height != ends.size - 1:
+        return None
+    if padded:  # only a file whose bytes suggest padding pays for checking every column
+        frame = _strip_frame(frame)  # as str.strip() does
+        if frame.select(pl.all_horizontal(pl.all() == "").any()).item():
+            return None  # a line of bare delimiters and spaces: the general path skips it
     numbers = range(2, frame.height + 2)  # a range: no million-element list for a million rows
     columns: list[Cells] = [frame.to_series(j) for j in range(width)]
     return RawTable(label, "line", header, columns, numbers, 1, stripped=True)

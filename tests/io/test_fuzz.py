@@ -388,7 +388,7 @@ def test_plain_csv_fast_path_matches_the_general_reader(
     path.write_bytes(content)
     fast = _read_or_error(path)
     with monkeypatch.context() as m:
-        m.setattr(sources, "_plain_delimited", lambda text, label, delimiter: None)
+        m.setattr(sources, "_plain_delimited", lambda text, label, delimiter, data=None: None)
         general = _read_or_error(path)
     if isinstance(fast, str) or isinstance(general, str):
         assert fast == general
@@ -400,8 +400,8 @@ def test_fast_path_is_taken_for_plain_csv(monkeypatch: pytest.MonkeyPatch) -> No
     taken = []
     real = sources._plain_delimited
 
-    def spy(text: str, label: str, delimiter: str) -> sources.RawTable | None:
-        got = real(text, label, delimiter)
+    def spy(text: str, label: str, delimiter: str, data: bytes | None = None) -> sources.RawTable | None:
+        got = real(text, label, delimiter, data)
         taken.append(got is not None)
         return got
 

@@ -552,3 +552,45 @@ def test_text_cells_are_stripped_and_blank_ones_are_missing_only_where_needed() 
     assert out["district"].to_list() == ["N", "N"]
     assert out["party"].to_list() == ["P", None]
     assert out["option"].to_list() == ["A", "B"]
+
+
+# ------------------------------------------- text columns converted in one query, against one at a time
+
+_CELLS = st.one_of(st.none(), st.sampled_from(["", " ", "A", " A", "B ", "\u00a0C", "5", " 5 ", "+7", "1.200",
+                                               "1,200", "12,0", "-3", "x", "\x1cD", "0"]))
+
+
+def _read_or_error(source: Path | pl.DataFrame, thousands: str | None) -> object:
+    try:
+        return read_vote_table(source, thousands=thousands)
+    except (InputFileError, InvalidVotesError, VoteTableError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+
+@given(cells=st.lists(st.tuples(_CELLS, _CELLS, _CELLS), min_size=1, max_size=6),
+       thousands=st.sampled_from([None, ".", ","]))
+def test_columns_converted_at_once_match_one_at_a_time(cells: list[tuple[str | None, ...]],
+                                                       thousands: str | None) -> None:
+    from seats.io import read
+
+    frame = pl.DataFrame({"tier": ["list"] * len(cells), "district": [c[0] for c in cells],
+                          "option": [f"o{i}" for i in range(len(cells))], "party": [c[1] for c in cells],
+                          "votes": [c[2] for c in cells]}, schema_overrides={"votes": pl.String,
+                                                                            "district": pl.String,
+                                                                            "party": pl.String})
+    at_once = _read_or_error(frame, thousands)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(read, "_text_series_at_once", lambda raw, names, vote_columns: {})
+        one_by_one = _read_or_error(frame, thousands)
+    if isinstance(at_once, str) or isinstance(one_by_one, str):
+        assert at_once == one_by_one
+    else:
+        assert isinstance(one_by_one, pl.DataFrame) and at_once.equals(one_by_one)
+        assert at_once.schema == one_by_one.schema
+
+
+def test_a_plain_csv_with_thousands_separators_converts_value_by_value(tmp_path: Path) -> None:
+    path = write(tmp_path, "v.csv", "tier,district,option,votes\nlist,N,A,1.200\nlist,N,B,80\n")
+    assert read_vote_table(path, thousands=".")["votes"].to_list() == [1200, 80]
+    with pytest.raises(InvalidVotesError, match=cell(path, "line 2", "votes", "'1.200' is not a whole")):
+        read_vote_table(path)

@@ -34,21 +34,21 @@ def test_line_at_reads_a_line_as_stringio_does(text: str, skip: bool) -> None:
 @given(lines=st.lists(st.text(alphabet=st.sampled_from(list("ab,;")), max_size=12), min_size=1,
                       max_size=40),
        block=st.integers(1, 5), delimiter=st.sampled_from([",", ";"]))
-def test_fields_per_line_counts_every_line_across_blocks(lines: list[str], block: int,
+def test_scan_lines_counts_every_line_across_blocks(lines: list[str], block: int,
                                                          delimiter: str) -> None:
     data = ("\n".join(lines) + "\n").encode()
     raw = np.frombuffer(data, dtype=np.uint8)
     ends = np.flatnonzero(raw == 10)
     with pytest.MonkeyPatch.context() as m:
         m.setattr(sources, "_BLOCK", block)  # blocks of a few lines: every boundary case
-        got = sources._fields_per_line(raw, ends, delimiter).tolist()
+        got = sources._scan_lines(raw, ends, delimiter)[0].tolist()
     assert got == [line.count(delimiter) + 1 for line in lines]
 
 
 def _both(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
     fast = read_vote_table(path)
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(sources, "_plain_delimited", lambda text, label, delimiter: None)
+        m.setattr(sources, "_plain_delimited", lambda text, label, delimiter, data=None: None)
         general = read_vote_table(path)
     return fast, general
 
@@ -71,8 +71,8 @@ def test_the_fast_path_is_taken_for_a_large_plain_file_with_crlf(tmp_path: Path)
     taken: list[bool] = []
     plain = sources._plain_delimited
 
-    def spy(text: str, label: str, delimiter: str) -> sources.RawTable | None:
-        out = plain(text, label, delimiter)
+    def spy(text: str, label: str, delimiter: str, data: bytes | None = None) -> sources.RawTable | None:
+        out = plain(text, label, delimiter, data)
         taken.append(out is not None)
         return out
 
@@ -129,3 +129,71 @@ def test_only_the_fast_path_says_its_cells_are_stripped() -> None:
     assert isinstance(fast.columns[0], pl.Series) and fast.columns[0].to_list() == ["list", "list"]
     general = sources.from_delimited(text.replace("\n", "\r"), "v.csv")  # CR endings: the csv path
     assert not general.stripped and general.columns[0] == ["list", "list"]
+
+
+CELL_TEXT = st.text(alphabet=st.sampled_from(list("ab ,\t\x1c\x85\xa0\u2003\u3000\u2029éÅ°")), max_size=12)
+
+
+@settings(max_examples=100)
+@given(lines=st.lists(CELL_TEXT.filter(lambda s: "\n" not in s), min_size=1, max_size=12),
+       delimiter=st.sampled_from([",", "\t"]), block=st.integers(1, 4))
+def test_scan_lines_never_misses_a_padded_cell(lines: list[str], delimiter: str, block: int) -> None:
+    data = ("\n".join(lines) + "\n").encode()
+    raw = np.frombuffer(data, dtype=np.uint8)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(sources, "_BLOCK", block)
+        _, padded = sources._scan_lines(raw, np.flatnonzero(raw == 10), delimiter)
+    cells = [c for line in lines for c in line.split(delimiter)]
+    if not padded:  # "no padding" is certain; "padding" may be a false alarm (é ends as U+2029 does)
+        assert all(c == c.strip() for c in cells)
+    if any(c != c.strip() for c in cells):
+        assert padded
+
+
+@pytest.mark.parametrize("cell", ["café", "20°", "Å", "x\u2029"])
+def test_cells_that_only_look_padded_to_the_byte_check_are_kept(tmp_path: Path, cell: str) -> None:
+    path = tmp_path / "votes.csv"
+    path.write_text(f"tier,district,option,votes\nlist,N,{cell},5\nlist,N,B,3\n", encoding="utf-8")
+    fast, general = _both(path)
+    assert fast.equals(general) and fast["option"].to_list() == [cell.strip(), "B"]
+
+
+@pytest.mark.parametrize("delimiter", [",", "\t"])
+def test_empty_cells_without_padding_take_the_fast_path_and_become_missing(tmp_path: Path,
+                                                                           delimiter: str) -> None:
+    rows = ["tier,district,option,party,votes", "list,N,A,,5", "list,N,B,P,3", "list,N,C,,0"]
+    path = tmp_path / "votes.csv"
+    path.write_text("\n".join(r.replace(",", delimiter) for r in rows) + "\n", encoding="utf-8")
+    taken: list[bool] = []
+    plain = sources._plain_delimited
+
+    def spy(text: str, label: str, delimiter: str, data: bytes | None = None) -> sources.RawTable | None:
+        out = plain(text, label, delimiter, data)
+        taken.append(out is not None)
+        return out
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(sources, "_plain_delimited", spy)
+        fast = read_vote_table(path)
+    _, general = _both(path)
+    assert taken == [True] and fast.equals(general)
+    assert fast["party"].to_list() == [None, "P", None]
+
+
+@pytest.mark.parametrize("bare", [",,,", " , ,\t, ", ",,,\u00a0"])
+def test_a_line_of_bare_delimiters_is_skipped_and_counted(tmp_path: Path, bare: str) -> None:
+    path = tmp_path / "votes.csv"
+    path.write_text(f"tier,district,option,votes\nlist,N,A,5\n{bare}\nlist,N,B,3\n", encoding="utf-8")
+    fast, general = _both(path)
+    assert fast.equals(general) and fast["_line"].to_list() == [2, 4]
+
+
+def test_the_file_bytes_are_read_as_is_and_a_bom_or_latin1_file_still_reads(tmp_path: Path) -> None:
+    text = "tier,district,option,votes\nlist,Táchira,A,5\nlist,Táchira,B,3\n"
+    frames = []
+    for name, data in [("utf8.csv", text.encode()), ("bom.csv", b"\xef\xbb\xbf" + text.encode()),
+                       ("latin1.csv", text.encode("latin-1")),
+                       ("crlf.csv", text.replace("\n", "\r\n").encode())]:
+        (tmp_path / name).write_bytes(data)
+        frames.append(read_vote_table(tmp_path / name))
+    assert all(f.equals(frames[0]) for f in frames) and frames[0]["district"][0] == "Táchira"
