@@ -57,6 +57,9 @@ def prepare_votes(rs: RuleSet, frame: pl.DataFrame, label: str = "DataFrame") ->
     ...
     seats.errors.VoteTableError: DataFrame, row 1: unknown district 'VE-W-1' in tier 'nominal' ...
     """
+    fast = _prepare_read(rs, frame)
+    if fast is not None:
+        return fast
     if "_line" not in frame.columns:
         frame = frame.with_row_index("_line", offset=1)
     if "party" not in frame.columns:
@@ -125,6 +128,75 @@ def prepare_votes(rs: RuleSet, frame: pl.DataFrame, label: str = "DataFrame") ->
     return VoteData(_summed(frame), options)
 
 
+#: The columns :func:`seats.io.read_vote_table` gives, with their types: then no step can fail in polars.
+_READ_TYPES = {"tier": pl.String, "district": pl.String, "option": pl.String, "votes": pl.Int64}
+_OPTIONAL_TYPES = {"party": pl.String, "alliance": pl.String, "_line": pl.Int64}
+
+
+def _prepare_read(rs: RuleSet, frame: pl.DataFrame) -> VoteData | None:
+    """:func:`prepare_votes` for a valid table as read, in one round of polars queries; else ``None``.
+
+    Checks a table with the types :func:`seats.io.read_vote_table` gives
+    (other frames return ``None`` at once) and builds the :class:`VoteData`
+    as the step-by-step checks and :func:`_summed` do, but asks polars for
+    everything at once: each option's parties and alliances, and each (tier,
+    district)'s options and votes; blanks, unknown ids and missing districts
+    are then looked for among these few distinct values. Whenever anything is wrong it returns
+    ``None`` and does not say what: :func:`prepare_votes` then runs its checks
+    one by one, which name the first problem as they always did.
+
+    >>> import polars as pl, seats
+    >>> rs = seats.load_ruleset("ve-2020-an")
+    >>> _prepare_read(rs, pl.DataFrame({"tier": ["nominal"], "district": ["VE-W-1"], "option": ["A"],
+    ...                                 "votes": [1]})) is None
+    True
+    """
+    schema = frame.schema
+    if any(schema.get(c) != t for c, t in _READ_TYPES.items()) or any(
+        c in schema and schema[c] != t for c, t in _OPTIONAL_TYPES.items()
+    ):
+        return None
+    names = frame["option"].unique(maintain_order=True)
+    if names.null_count():
+        return None
+    party = pl.col("party").str.strip_chars() if "party" in schema else pl.col("option")
+    alliance = pl.col("alliance").str.strip_chars() if "alliance" in schema else party
+    alliance = pl.when(alliance.is_null() | (alliance == "")).then(party).otherwise(alliance)
+    info, groups = pl.collect_all(
+        [
+            frame.lazy().group_by("option", maintain_order=True).agg(
+                (party.n_unique() + alliance.n_unique()).alias("n"),
+                party.first().alias("party"),
+                alliance.first().alias("alliance"),
+            ),
+            frame.lazy().group_by("tier", "district", maintain_order=True).agg(
+                *_per_district(pl.col("option").cast(pl.Enum(names)).to_physical())
+            ),
+        ],
+        engine="in-memory",
+    )
+    if info["n"].max() != 2:  # an option with two parties or two alliances (or a null and a party)
+        return None
+    listed: list[str] = names.to_list()
+    parties: list[str | None] = info["party"].to_list()
+    tier_ids: list[str | None] = groups["tier"].to_list()
+    districts: list[str | None] = groups["district"].to_list()
+    # a blank value (null, or only spaces: str.strip() strips all that polars' strip_chars() does,
+    # and more, so this errs on the side of the checks) is looked for among the distinct values only
+    if any(v is None or not v.strip() for v in (*listed, *parties, *tier_ids, *districts)):
+        return None
+    known = {t.id: frozenset(t.district_ids) for t in rs.tiers if t.has_votes}
+    present = set(zip(tier_ids, districts, strict=True))
+    if any(district not in known.get(str(tier_id), ()) for tier_id, district in present):
+        return None  # an unknown tier or district, or a tier that takes no votes
+    for tier in rs.tiers:
+        if tier.has_votes and any(d.seats > 0 and (tier.id, d.id) not in present for d in tier.districts):
+            return None
+    options = dict(zip(info["option"].to_list(), zip(parties, info["alliance"].to_list(), strict=True),
+                       strict=True))
+    return VoteData(_nested(groups, listed.__getitem__), options)
+
+
 def _same(name: Any) -> Any:
     return name
 
@@ -151,11 +223,21 @@ def _summed(frame: pl.DataFrame) -> dict[str, dict[str, dict[str, int]]]:
         names = frame["option"].unique(maintain_order=True)
         listed: list[Any] = names.to_list()
         code, lookup = code.cast(pl.Enum(names)).to_physical(), listed.__getitem__
-    groups = frame.group_by(["tier", "district"], maintain_order=True).agg(
+    groups = frame.group_by(["tier", "district"], maintain_order=True).agg(*_per_district(code))
+    return _nested(groups, lookup)
+
+
+def _per_district(code: pl.Expr) -> list[pl.Expr]:
+    """What :func:`_nested` needs of each (tier, district): option codes, votes, whether cards repeat."""
+    return [
         code.alias("_code"),
         pl.col("votes").fill_null(0).cast(pl.Int64),
         (pl.col("option").n_unique() < pl.len()).alias("cards"),
-    )
+    ]
+
+
+def _nested(groups: pl.DataFrame, lookup: Callable[[Any], Any]) -> dict[str, dict[str, dict[str, int]]]:
+    """The groups of :func:`_per_district` as ``{tier: {district: {option: votes}}}``, cards summed."""
     votes: dict[str, dict[str, dict[str, int]]] = {}
     for tier_id, district, codes, counts, cards in groups.iter_rows():
         if cards:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from seats.errors import InvalidVotesError, VoteTableError
 from seats.rules.load import load_ruleset
@@ -18,6 +20,7 @@ from seats.rules.votes import prepare_votes
 TOY = Path(__file__).resolve().parent / "data" / "toy"
 LINES = (TOY / "votes.csv").read_text(encoding="utf-8").splitlines()
 HEADER, ROWS = LINES[0], LINES[1:]  # ROWS[i] is on line i + 2
+COLUMNS = HEADER.split(",")
 
 
 @pytest.fixture(scope="module")
@@ -232,3 +235,72 @@ def test_names_that_are_not_text_are_kept_as_they_are() -> None:
                           "votes": [1, 2, 5]})
     got: object = _summed(frame)  # typed for text names; a frame built by hand may hold numbers
     assert got == {"t": {"D": {3: 6}, "E": {1: 2}}}
+
+
+# ------------------------------------------- the one-round path for tables as read, against the checks
+
+
+def _prepared_or_error(rs: RuleSet, frame: pl.DataFrame, *, general: bool) -> object:
+    from seats.rules import votes
+
+    with pytest.MonkeyPatch.context() as m:
+        if general:  # the step-by-step checks alone, as before the one-round path
+            m.setattr(votes, "_prepare_read", lambda rs, frame: None)
+        try:
+            data = votes.prepare_votes(rs, frame, "votes.csv")
+        except VoteTableError as exc:
+            return f"{type(exc).__name__}: {exc}"
+    return (data.votes, list(data.votes), [list(d) for d in data.votes.values()],
+            [list(v) for d in data.votes.values() for v in d.values()], data.options, list(data.options))
+
+
+_EDITS = st.sampled_from(["none", "blank", "space", "null", "tier", "district", "derived", "party",
+                          "alliance", "drop", "card", "votes-null"])
+
+
+@settings(max_examples=120, deadline=None)
+@given(edits=st.lists(st.tuples(_EDITS, st.integers(0, len(ROWS) - 1), st.sampled_from(COLUMNS)),
+                      max_size=3),
+       order=st.permutations(range(len(ROWS))), drop=st.sets(st.sampled_from(["party", "alliance", "_line"])))
+def test_the_one_round_path_agrees_with_the_checks_one_by_one(toy: RuleSet, edits: list[tuple[str, int, str]],
+                                                              order: list[int], drop: set[str]) -> None:
+    from seats.io import read_vote_table
+
+    frame = read_vote_table(TOY / "votes.csv")[order]
+    rows = frame.to_dicts()
+    for edit, i, column in edits:
+        row = rows[i % len(rows)]
+        if edit == "blank" and column != "votes":
+            row[column] = None
+        elif edit == "space" and column != "votes":
+            row[column] = " "
+        elif edit == "null" and column in ("party", "alliance"):
+            row[column] = None
+        elif edit == "tier":
+            row["tier"] = "list"
+        elif edit == "district":
+            row["district"] = "S9"
+        elif edit == "party":
+            row["party"] = "Else"
+        elif edit == "alliance":
+            row["alliance"] = "Other"
+        elif edit == "drop":
+            rows.pop(i % len(rows))
+        elif edit == "card":
+            rows.append(dict(row))  # one more card of the same option: summed
+        elif edit == "votes-null":
+            row["votes"] = None
+    frame = pl.DataFrame(rows, schema=frame.schema).drop(sorted(drop))
+    assert _prepared_or_error(toy, frame, general=False) == _prepared_or_error(toy, frame, general=True)
+
+
+def test_the_one_round_path_leaves_other_frames_to_the_checks(toy: RuleSet) -> None:
+    from seats.rules.votes import _prepare_read
+
+    frame = pl.read_csv(TOY / "votes.csv")
+    assert _prepare_read(toy, frame) is not None
+    assert _prepare_read(toy, frame.with_columns(pl.col("votes").cast(pl.Int32))) is None
+    assert _prepare_read(toy, frame.with_columns(pl.col("alliance").cast(pl.Categorical))) is None
+    assert _prepare_read(toy, frame.with_row_index("_line")) is None  # UInt32 lines: not as read
+    huge = frame.with_columns(pl.lit(2**62, dtype=pl.Int64).alias("votes"))  # two cards overflow Int64
+    assert prepare_votes(toy, huge).votes["state-list"]["S1"]["L"] == 2**63  # summed in Python
