@@ -344,15 +344,22 @@ def _text_series_at_once(
         cell = pl.col(f"c{j}")
         if names[j] in vote_columns:
             plain.append(j)
-            number = cell.str.strip_chars().str.strip_prefix("+").cast(pl.Int64, strict=False)
+            number = (cell if raw.stripped else cell.str.strip_chars()).str.strip_prefix("+")
+            number = number.cast(pl.Int64, strict=False)
             # broadcast: one value, whether every cell is a plain integer (then the cast above is exact)
             every = (cell.null_count() == 0) & cell.str.contains(_PLAIN_INT_ANCHORED).all()
             exprs.extend([number.alias(f"c{j}"), every.alias(f"v{j}")])
+        elif raw.stripped and not raw.blanks:
+            continue  # nothing to strip, no blank to make null: the column as it is
         else:
             value = cell if raw.stripped else cell.str.strip_chars()  # as the regex \s, Unicode White_Space
             exprs.append(pl.when(value == "").then(None).otherwise(value).alias(f"c{j}"))
-    done = table.select(exprs)
-    return {j: done[f"c{j}"].rename(names[j]) for j in text if j not in plain or done[f"v{j}"][0]}
+    done = table.select(exprs) if exprs else table
+    return {
+        j: (done if f"c{j}" in done.columns else table)[f"c{j}"].rename(names[j])
+        for j in text
+        if j not in plain or done[f"v{j}"][0]
+    }
 
 
 def read_party_votes(

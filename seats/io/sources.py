@@ -41,6 +41,8 @@ class RawTable:
     header_line: int = 1
     #: Every text cell is already stripped (as ``str.strip()`` does): no column needs checking again.
     stripped: bool = False
+    #: Some cell may be empty (``False`` only when that is certain: no column needs checking for it).
+    blanks: bool = True
 
     def where(self, i: int) -> str:
         """``"votes.csv, line 7"`` for row ``i`` (0-based)."""
@@ -189,45 +191,50 @@ def _strip_frame(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(pl.col(columns).str.strip_chars(_WHITESPACE)) if columns else frame
 
 
-def _scan_lines(raw: np.ndarray, ends: np.ndarray, delimiter: str) -> tuple[np.ndarray, bool]:
-    """Fields on each line (its delimiters plus one), and whether any cell may be padded.
+def _scan_lines(raw: np.ndarray, ends: np.ndarray, delimiter: str) -> tuple[np.ndarray, bool, bool]:
+    """Fields on each line (its delimiters plus one), whether any cell may be padded, and any is empty.
 
     ``ends`` holds the position of every line's ``\\n``. A cell may be padded
     when its first byte can start, or its last byte end, a character that
     ``str.strip()`` strips; ``False`` is certain, ``True`` only means "check"
-    (an ``é`` ends in the byte that ends U+2029 too).
+    (an ``é`` ends in the byte that ends U+2029 too). A cell is empty when
+    its first byte is the delimiter or line end that closes it.
 
     Counted a block of lines at a time, so no array as long as the file (nor
     one entry per delimiter) is ever held: memory stays small for large files.
 
     >>> data = np.frombuffer(b"a,b,c\\n1,2\\n3,4,5\\n", dtype=np.uint8)
-    >>> fields, padded = _scan_lines(data, np.flatnonzero(data == 10), ",")
-    >>> fields.tolist(), padded
-    ([3, 2, 3], False)
-    >>> _scan_lines(np.frombuffer(b"a, b\\n", dtype=np.uint8), np.array([4]), ",")[1]
-    True
+    >>> fields, padded, empty = _scan_lines(data, np.flatnonzero(data == 10), ",")
+    >>> fields.tolist(), padded, empty
+    ([3, 2, 3], False, False)
+    >>> _scan_lines(np.frombuffer(b"a, b\\n", dtype=np.uint8), np.array([4]), ",")[1:]
+    (True, False)
+    >>> _scan_lines(np.frombuffer(b"a,,b\\n", dtype=np.uint8), np.array([4]), ",")[1:]
+    (False, True)
     """
     out = np.empty(ends.size, dtype=np.int64)
     code, start = ord(delimiter), 0
     first, last = _WHITE_FIRST.copy(), _WHITE_LAST.copy()
     first[code] = last[code] = False  # an empty cell's neighbour is a delimiter, never padding
-    padded = False
+    closing = np.zeros(256, dtype=bool)
+    closing[[code, 10]] = True
+    padded = empty = False
     for lo in range(0, ends.size, _BLOCK):
         hi = min(lo + _BLOCK, ends.size)
         stop = int(ends[hi - 1]) + 1
         found = np.flatnonzero(raw[start:stop] == code) + start
         out[lo:hi] = np.diff(np.searchsorted(found, ends[lo:hi]), prepend=0) + 1
-        if not padded:  # each cell starts after a delimiter or line end, and ends before one
+        if not (padded and empty):  # each cell starts after a delimiter or line end, and ends before one
             line_ends = ends[lo:hi]
-            padded = bool(
-                first[raw[start]]
-                or first[raw[found + 1]].any()
-                or first[raw[line_ends[:-1] + 1]].any()
+            starts = raw[np.concatenate(([start], found + 1, line_ends[:-1] + 1))]
+            padded = padded or bool(
+                first[starts].any()
                 or last[raw[found - 1]].any()  # found - 1 >= 0: a delimiter at 0 would see raw[-1], "\n"
                 or last[raw[line_ends - 1]].any()
             )
+            empty = empty or bool(closing[starts].any())
         start = stop
-    return out, padded
+    return out, padded, empty
 
 
 def _plain_delimited(text: str, label: str, delimiter: str, data: bytes | None = None) -> RawTable | None:
@@ -265,7 +272,7 @@ def _plain_delimited(text: str, label: str, delimiter: str, data: bytes | None =
         return None  # a blank line: the general path skips and counts it
     bare = bool(np.any(gaps == width))  # a line of width - 1 delimiters and nothing else
     del gaps
-    fields, padded = _scan_lines(raw, ends, delimiter)
+    fields, padded, empty = _scan_lines(raw, ends, delimiter)
     if np.any(fields != width) or (bare and not padded):
         return None  # a wrong count (the general path names it), or a bare line, which it skips
     names = [f"c{j}" for j in range(width)]
@@ -285,7 +292,7 @@ def _plain_delimited(text: str, label: str, delimiter: str, data: bytes | None =
             return None  # a line of bare delimiters and spaces: the general path skips it
     numbers = range(2, frame.height + 2)  # a range: no million-element list for a million rows
     columns: list[Cells] = [frame.to_series(j) for j in range(width)]
-    return RawTable(label, "line", header, columns, numbers, 1, stripped=True)
+    return RawTable(label, "line", header, columns, numbers, 1, stripped=True, blanks=padded or empty)
 
 
 def _scalar(value: object) -> bool:

@@ -137,13 +137,15 @@ CELL_TEXT = st.text(alphabet=st.sampled_from(list("ab ,\t\x1c\x85\xa0\u2003\u300
 @settings(max_examples=100)
 @given(lines=st.lists(CELL_TEXT.filter(lambda s: "\n" not in s), min_size=1, max_size=12),
        delimiter=st.sampled_from([",", "\t"]), block=st.integers(1, 4))
-def test_scan_lines_never_misses_a_padded_cell(lines: list[str], delimiter: str, block: int) -> None:
+def test_scan_lines_never_misses_a_padded_cell_and_finds_every_empty_one(lines: list[str], delimiter: str,
+                                                                        block: int) -> None:
     data = ("\n".join(lines) + "\n").encode()
     raw = np.frombuffer(data, dtype=np.uint8)
     with pytest.MonkeyPatch.context() as m:
         m.setattr(sources, "_BLOCK", block)
-        _, padded = sources._scan_lines(raw, np.flatnonzero(raw == 10), delimiter)
+        _, padded, empty = sources._scan_lines(raw, np.flatnonzero(raw == 10), delimiter)
     cells = [c for line in lines for c in line.split(delimiter)]
+    assert empty == ("" in cells)  # exact, before stripping
     if not padded:  # "no padding" is certain; "padding" may be a false alarm (é ends as U+2029 does)
         assert all(c == c.strip() for c in cells)
     if any(c != c.strip() for c in cells):
