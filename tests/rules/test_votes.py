@@ -280,6 +280,8 @@ def test_the_one_round_path_agrees_with_the_checks_one_by_one(toy: RuleSet, edit
             row["tier"] = "list"
         elif edit == "district":
             row["district"] = "S9"
+        elif edit == "derived":
+            row["tier"], row["district"] = "national", "N"  # a tier that sums others' votes takes none
         elif edit == "party":
             row["party"] = "Else"
         elif edit == "alliance":
