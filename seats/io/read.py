@@ -319,14 +319,16 @@ def _text_series_at_once(
     """Convert the text-typed polars columns whose conversion cannot fail, all in one query.
 
     What :func:`_text_column` and :func:`_vote_column` do one column (and a
-    few queries) at a time. Text is stripped (unless the table says it is
-    already) and blank cells become null, which changes nothing in a column
-    without padding or blanks. A vote column is converted if it holds only
-    plain integers, which the same query tells; one that does not is left
-    out, for :func:`_vote_column` to convert value by value and name a bad
-    one. Returns the converted columns by position.
+    few queries) at a time. In a table already stripped (plain CSV) blank
+    cells become null, and a column is taken as it is when the table has no
+    blank cell; columns of other tables are left to :func:`_text_column`,
+    which strips only a padded one. A vote column is converted if it holds
+    only plain integers, which the same query tells; one that does not is
+    left out, for :func:`_vote_column` to convert value by value and name a
+    bad one. Returns the converted columns by position.
 
-    >>> raw = RawTable("v.csv", "line", ["party", "votes"], [pl.Series([" A", ""]), pl.Series(["+1", "2"])])
+    >>> raw = RawTable("v.csv", "line", ["party", "votes"], [pl.Series(["A", ""]), pl.Series(["+1", "2"])],
+    ...                stripped=True)
     >>> [s.to_list() for s in _text_series_at_once(raw, ["party", "votes"], ["votes"]).values()]
     [['A', None], [1, 2]]
     """
@@ -340,6 +342,7 @@ def _text_series_at_once(
     table = pl.DataFrame({f"c{j}": cells for j, cells in text.items()})
     exprs: list[pl.Expr] = []
     plain: list[int] = []
+    unstripped: list[int] = []
     for j in text:
         cell = pl.col(f"c{j}")
         if names[j] in vote_columns:
@@ -349,16 +352,15 @@ def _text_series_at_once(
             # broadcast: one value, whether every cell is a plain integer (then the cast above is exact)
             every = (cell.null_count() == 0) & cell.str.contains(_PLAIN_INT_ANCHORED).all()
             exprs.extend([number.alias(f"c{j}"), every.alias(f"v{j}")])
-        elif raw.stripped and not raw.blanks:
-            continue  # nothing to strip, no blank to make null: the column as it is
-        else:
-            value = cell if raw.stripped else cell.str.strip_chars()  # as the regex \s, Unicode White_Space
-            exprs.append(pl.when(value == "").then(None).otherwise(value).alias(f"c{j}"))
+        elif raw.stripped and raw.blanks:
+            exprs.append(pl.when(cell == "").then(None).otherwise(cell).alias(f"c{j}"))
+        elif not raw.stripped:
+            unstripped.append(j)  # maybe padded: _text_column strips a column only if it must
     done = table.select(exprs) if exprs else table
     return {
         j: (done if f"c{j}" in done.columns else table)[f"c{j}"].rename(names[j])
         for j in text
-        if j not in plain or done[f"v{j}"][0]
+        if j not in unstripped and (j not in plain or done[f"v{j}"][0])
     }
 
 

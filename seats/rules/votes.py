@@ -141,9 +141,10 @@ def _prepare_read(rs: RuleSet, frame: pl.DataFrame) -> VoteData | None:
     as the step-by-step checks and :func:`_summed` do, but asks polars for
     everything at once: each option's parties and alliances, and each (tier,
     district)'s options and votes; blanks, unknown ids and missing districts
-    are then looked for among these few distinct values. Whenever anything is wrong it returns
-    ``None`` and does not say what: :func:`prepare_votes` then runs its checks
-    one by one, which name the first problem as they always did.
+    are then looked for among these few distinct values. Whenever anything
+    is wrong it returns ``None`` and does not say what: :func:`prepare_votes`
+    then runs its checks one by one, which name the first problem as they
+    always did.
 
     >>> import polars as pl, seats
     >>> rs = seats.load_ruleset("ve-2020-an")
