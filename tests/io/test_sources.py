@@ -53,6 +53,22 @@ def _both(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
     return fast, general
 
 
+def _read_noting_fast_path(path: Path) -> tuple[pl.DataFrame, list[bool]]:
+    """The table read as usual, and for each plain-CSV attempt whether the fast path answered."""
+    taken: list[bool] = []
+    plain = sources._plain_delimited
+
+    def spy(text: str, label: str, delimiter: str, data: bytes | None = None) -> sources.RawTable | None:
+        out = plain(text, label, delimiter, data)
+        taken.append(out is not None)
+        return out
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(sources, "_plain_delimited", spy)
+        fast = read_vote_table(path)
+    return fast, taken
+
+
 @pytest.mark.parametrize("space", ["\x1c", "\x1d", "\x1e", "\x1f", "\x85", "\xa0", "\u2003", "\u3000", " \t"])
 def test_the_fast_path_strips_what_str_strip_strips(tmp_path: Path, space: str) -> None:
     # polars' own strip_chars() keeps \x1c-\x1f, which Python's str.strip() (the general path) removes
@@ -68,17 +84,7 @@ def test_the_fast_path_is_taken_for_a_large_plain_file_with_crlf(tmp_path: Path)
     rows = "".join(f"list,N,o{i},{i}\r\n" for i in range(5000))
     path = tmp_path / "votes.csv"
     path.write_bytes(("tier,district,option,votes\r\n" + rows).encode())
-    taken: list[bool] = []
-    plain = sources._plain_delimited
-
-    def spy(text: str, label: str, delimiter: str, data: bytes | None = None) -> sources.RawTable | None:
-        out = plain(text, label, delimiter, data)
-        taken.append(out is not None)
-        return out
-
-    with pytest.MonkeyPatch.context() as m:
-        m.setattr(sources, "_plain_delimited", spy)
-        fast = read_vote_table(path)
+    fast, taken = _read_noting_fast_path(path)
     assert taken == [True]
     _, general = _both(path)
     assert fast.equals(general) and fast.height == 5000 and fast["_line"][-1] == 5001
@@ -166,17 +172,7 @@ def test_empty_cells_without_padding_take_the_fast_path_and_become_missing(tmp_p
     rows = ["tier,district,option,party,votes", "list,N,A,,5", "list,N,B,P,3", "list,N,C,,0"]
     path = tmp_path / "votes.csv"
     path.write_text("\n".join(r.replace(",", delimiter) for r in rows) + "\n", encoding="utf-8")
-    taken: list[bool] = []
-    plain = sources._plain_delimited
-
-    def spy(text: str, label: str, delimiter: str, data: bytes | None = None) -> sources.RawTable | None:
-        out = plain(text, label, delimiter, data)
-        taken.append(out is not None)
-        return out
-
-    with pytest.MonkeyPatch.context() as m:
-        m.setattr(sources, "_plain_delimited", spy)
-        fast = read_vote_table(path)
+    fast, taken = _read_noting_fast_path(path)
     _, general = _both(path)
     assert taken == [True] and fast.equals(general)
     assert fast["party"].to_list() == [None, "P", None]
