@@ -504,8 +504,12 @@ class _Exact:
 
     done: BoolArray  # rows solved (seats final, ties settled or refused)
     seats: IntArray  # their seats
-    events: dict[int, TieEvent]  # position -> the tie the policy settled
-    errors: dict[int, TieError]  # position -> the tie the policy refused
+    # position -> the tie the policy settled: its record, or (``"order"``, whose seats are
+    # settled for all rows at once) what builds the record, called only when it is wanted
+    events: dict[int, TieEvent | Callable[[], TieEvent]]
+    # position -> the tie the policy refused: its error, or (``"error"``) what raises it,
+    # called only for the error the batch's own names first
+    errors: dict[int, TieError | Callable[[], TieEvent]]
 
 
 def _exact_linear(
@@ -579,40 +583,73 @@ def _exact_linear(
         if not tied.size:
             continue
         # one conversion to lists for all the tied rows, then plain Python per row
-        loser_rows = equal[tied].any(axis=2).tolist()
-        winner_rows = equal[tied].any(axis=1).tolist()
+        lose, win = equal[tied].any(axis=2), equal[tied].any(axis=1)
+        rows_at = (lo + tied).tolist()
+        loser_rows, winner_rows = lose.tolist(), win.tolist()
         at_rows = (sv[tied] + pv[tied]).tolist()
         vote_rows = vv[tied].tolist()
-        for t, is_loser, is_winner, at, votes in zip(
-            (lo + tied).tolist(), loser_rows, winner_rows, at_rows, vote_rows, strict=True
-        ):
-            order = [c for c in range(m) if is_loser[c] or is_winner[c]]
-            detail = " = ".join(
-                f"{names[c]} {votes[c]}/{show(at[c] - 1 if is_winner[c] else at[c])}" for c in order
-            )
-            size = int(h[t])
-            contested = sum(is_winner)
-            try:
-                event = settle(
-                    [names[c] for c in order],
-                    contested,
-                    votes={names[c]: votes[c] for c in order},
-                    policy=policy,
-                    seats=tuple(range(size - contested + 1, size + 1)),
-                    detail=detail,
-                    seed=seeds[t],  # the tied options are in listed order: no order= needed
+        if policy in ("order", "error") and len(set(names)) == m:
+            # the seats do not depend on the record: "order" gives the contested seats to the
+            # tied parties listed first (a party is a loser or a winner of its row's tie, never
+            # both: its own next quotient is below its last), for every row at once; the
+            # records (and under "error" the errors) are built only when they are wanted
+            if policy == "order":
+                tie = lose | win
+                chosen = tie & (np.cumsum(tie, axis=1) <= win.sum(axis=1)[:, None])
+                result.seats[lo + tied] += (lose & chosen).astype(np.int64) - (win & ~chosen)
+            into = result.events if policy == "order" else result.errors
+            for t, is_loser, is_winner, at, votes in zip(
+                rows_at, loser_rows, winner_rows, at_rows, vote_rows, strict=True
+            ):
+                into[t] = functools.partial(
+                    _tie_event, names, show, is_loser, is_winner, at, votes, int(h[t]), policy, seeds[t]
                 )
+            continue
+        for t, is_loser, is_winner, at, votes in zip(
+            rows_at, loser_rows, winner_rows, at_rows, vote_rows, strict=True
+        ):
+            try:
+                event = _tie_event(names, show, is_loser, is_winner, at, votes, int(h[t]), policy, seeds[t])
             except TieError as err:
                 result.errors[t] = err
                 continue
-            chosen = set(event.winners)
-            for c in order:
-                if is_winner[c] and names[c] not in chosen:
+            chosen_names = set(event.winners)
+            for c in range(m):
+                if is_winner[c] and names[c] not in chosen_names:
                     result.seats[t, c] -= 1
-                elif is_loser[c] and names[c] in chosen:
+                elif is_loser[c] and names[c] in chosen_names:
                     result.seats[t, c] += 1
             result.events[t] = event
     return result
+
+
+def _tie_event(
+    names: tuple[str, ...],
+    show: Callable[[int], str],
+    is_loser: list[bool],
+    is_winner: list[bool],
+    at: list[int],
+    votes: list[int],
+    size: int,
+    policy: str,
+    seed: int | None,
+) -> TieEvent:
+    """The record of one row's tie (:func:`_exact_linear`), settled by the same policy call, with
+    the same tied options, contested seats and quotients, as the scalar engine's; raises its
+    :class:`TieError` when the policy refuses. ``is_loser``: parties whose next quotient is in
+    the tie; ``is_winner``: parties whose last quotient is; ``at``: seats held, prior included."""
+    order = [c for c in range(len(names)) if is_loser[c] or is_winner[c]]
+    detail = " = ".join(f"{names[c]} {votes[c]}/{show(at[c] - 1 if is_winner[c] else at[c])}" for c in order)
+    contested = sum(is_winner)
+    return settle(
+        [names[c] for c in order],
+        contested,
+        votes={names[c]: votes[c] for c in order},
+        policy=policy,
+        seats=tuple(range(size - contested + 1, size + 1)),
+        detail=detail,
+        seed=seed,  # the tied options are in listed order: no order= needed
+    )
 
 
 _DAMPING = 0.7  # of the Newton step on the divisor of the linear path
@@ -937,6 +974,36 @@ def allocate(
     >>> allocate(np.array([[60, 40], [60, 40]]), [5, 0], prior=[[3, 0], [0, 0]]).seats.tolist()
     [[2, 3], [0, 0]]
     """
+    return _allocate(
+        votes,
+        seats,
+        method=method,
+        threshold=threshold,
+        ties=ties,
+        seed=seed,
+        parties=parties,
+        prior=prior,
+        report=True,
+        **options,
+    )
+
+
+def _allocate(
+    votes: Any,
+    seats: int | npt.ArrayLike,
+    *,
+    method: str | MethodSpec | Callable[[int], Any] = "dhondt",
+    threshold: object = None,
+    ties: str = "error",
+    seed: int | None = None,
+    parties: Sequence[str] | None = None,
+    prior: npt.ArrayLike | None = None,
+    report: bool,
+    **options: Any,
+) -> BatchAllocation:
+    """:func:`allocate`; ``report=False`` (:func:`apportion`, which returns only the seats) leaves
+    ``ties`` empty when building the records costs time (the seats, ``tie_rows`` and any
+    :class:`TieError` are the same)."""
     policy = check_policy(ties)
     spec = resolve(method)
     sp = spec.signpost
@@ -972,7 +1039,7 @@ def allocate(
         out, certified = np.zeros_like(v), np.zeros(rows, dtype=bool)
     tie_rows: list[int] = []
     settled: list[tuple[int, TieEvent]] = []
-    errors: list[tuple[int, TieError]] = []
+    errors: list[tuple[int, TieError | Callable[[], TieEvent]]] = []
     pending = np.flatnonzero(~certified)
     left = pending
     if straight and pending.size:
@@ -989,12 +1056,14 @@ def allocate(
             [None if seed is None else seed + r for r in pending.tolist()],
         )
         out[pending[exact.done]] = exact.seats[exact.done]
+        at = pending.tolist()
         for pos, event in exact.events.items():
-            tie_rows.append(int(pending[pos]))
-            settled.append((int(pending[pos]), event))
+            tie_rows.append(at[pos])
+            if report:
+                settled.append((at[pos], event if isinstance(event, TieEvent) else event()))
         for pos, err in exact.errors.items():
-            tie_rows.append(int(pending[pos]))
-            errors.append((int(pending[pos]), err))
+            tie_rows.append(at[pos])
+            errors.append((at[pos], err))
         left = pending[~exact.done]
     for r in left.tolist():
         row_seed = None if seed is None else seed + r
@@ -1032,7 +1101,7 @@ def allocate(
         errors.sort(key=lambda e: e[0])
         shown = ", ".join(str(r) for r, _ in errors[:10])
         more = f" and {len(errors) - 10} more" if len(errors) > 10 else ""
-        first = errors[0][1]
+        first = _refusal(errors[0][1])
         batch_error = TieError(
             f"{len(errors)} of {rows} elections have a tie that decides a seat (rows {shown}{more}); "
             f"first: {first}",
@@ -1045,10 +1114,23 @@ def allocate(
     return BatchAllocation(out, tied, tuple(settled), int(pending.size))
 
 
+def _refusal(err: TieError | Callable[[], TieEvent]) -> TieError:
+    """The error of a refused tie: ``err``, or the one it raises when called (:class:`_Exact`)."""
+    if isinstance(err, TieError):
+        return err
+    try:
+        event = err()
+    except TieError as raised:
+        return raised
+    raise AssertionError(f"a refused tie was settled: {event}")  # pragma: no cover
+
+
 def apportion(votes: Any, seats: int | npt.ArrayLike, **kwargs: Any) -> IntArray:
     """Seats of every row of ``votes`` (see :func:`allocate`), as an int array of the same shape.
 
-    ``seats`` is one house size for every row or a 1-D array with one per row.
+    ``seats`` is one house size for every row or a 1-D array with one per row. The seats and
+    any :class:`~seats.errors.TieError` are :func:`allocate`'s; the records of settled ties,
+    which only :func:`allocate` returns, are not built.
 
     Examples
     --------
@@ -1058,4 +1140,4 @@ def apportion(votes: Any, seats: int | npt.ArrayLike, **kwargs: Any) -> IntArray
     >>> apportion(np.array([[70, 50, 20], [70, 50, 20]]), [3, 8], method="sainte-lague").tolist()
     [[2, 1, 0], [4, 3, 1]]
     """
-    return allocate(votes, seats, **kwargs).seats
+    return _allocate(votes, seats, report=False, **kwargs).seats

@@ -33,7 +33,8 @@ def scalar_outcome(row: Any, house: int, prior: Any = None, **kwargs: Any) -> tu
 
 
 def check_rows(votes: np.ndarray, houses: Any, prior: Any = None, **kwargs: Any) -> None:
-    """The batch gives every row exactly what the scalar engine gives it (seeds: seed + row)."""
+    """The batch gives every row exactly what the scalar engine gives it (seeds: seed + row), and
+    ``apportion`` (which builds no tie records) the same seats or the same error."""
     rows = votes.shape[0]
     seed = kwargs.pop("seed", None)
     per_row = np.broadcast_to(np.asarray(houses), (rows,))
@@ -44,12 +45,15 @@ def check_rows(votes: np.ndarray, houses: Any, prior: Any = None, **kwargs: Any)
         expected.append(scalar_outcome(votes[r], per_row[r], row_prior, **row_kwargs))
     tied = [r for r, (kind, _) in enumerate(expected) if kind == "tie"]
     if tied:
-        with pytest.raises(seats.TieError) as info:
-            seats.batch.allocate(votes, houses, prior=prior, seed=seed, **kwargs)
-        assert info.value.rows == tied  # type: ignore[attr-defined]
-        assert str(info.value).endswith("first: " + expected[tied[0]][1])
+        for call in (seats.batch.allocate, seats.batch.apportion):
+            with pytest.raises(seats.TieError) as info:
+                call(votes, houses, prior=prior, seed=seed, **kwargs)
+            assert info.value.rows == tied  # type: ignore[attr-defined]
+            assert str(info.value).endswith("first: " + expected[tied[0]][1])
         return
     res = seats.batch.allocate(votes, houses, prior=prior, seed=seed, **kwargs)
+    only = seats.batch.apportion(votes, houses, prior=prior, seed=seed, **kwargs)
+    assert only.tolist() == res.seats.tolist()
     events: list[tuple[int, seats.TieEvent]] = []
     for r, (_, (row_seats, row_ties)) in enumerate(expected):
         assert res.seats[r].tolist() == row_seats, r
@@ -148,5 +152,24 @@ def test_exact_blocks_and_wide_rows(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(seats.batch, "exact_divisor", counted)
     check_rows(votes, 9, ties="order")
     res = seats.batch.allocate(votes, 9, ties="order")
-    assert res.exact_rows > 0 and len(calls) == 2 * res.exact_rows  # check_rows' call and this one
+    assert res.exact_rows > 0 and len(calls) == 3 * res.exact_rows  # check_rows' two calls and this one
     check_rows(votes, 9, ties="error")
+
+
+@pytest.mark.parametrize("policy", ["order", "error"])
+def test_ties_of_parties_with_the_same_name(policy: str) -> None:
+    # names that are not unique: the tied parties are settled row by row, by name, as always
+    votes = np.array([[10, 10, 10, 1], [30, 10, 10, 10], [6, 6, 3, 3]] * 3)
+    names = ("a", "a", "b", "c")
+    if policy == "error":
+        with pytest.raises(
+            seats.TieError, match=r"rows 0, 3, 6\); first: tie for seats 1, 2 between a, a, b"
+        ):
+            seats.batch.apportion(votes, 2, parties=names, ties=policy)
+        return
+    res = seats.batch.allocate(votes, 2, parties=names, ties=policy)
+    distinct = seats.batch.allocate(votes, 2, ties=policy)
+    assert seats.batch.apportion(votes, 2, parties=names, ties=policy).tolist() == res.seats.tolist()
+    assert res.seats.tolist() == distinct.seats.tolist()
+    assert res.tie_rows.tolist() == distinct.tie_rows.tolist() == [0, 3, 6]
+    assert [e.tied for _, e in res.ties] == [("a", "a", "b")] * 3
