@@ -457,14 +457,15 @@ def _linear_block(
     # are looked at again without it. Without prior seats and with beta >= 0, the exact x
     # is never negative, so a party without a seat (x below 1 - eps) has none at the exact
     # x either, however small its fraction (a tiny party: D'Hondt's x = c * v near 0): the
-    # rows are looked at again without every party that has no seat
+    # rows are looked at again without every party that has no seat (1 is added to those
+    # fractions: above eps, they cannot fail the test; putmask is several times slower)
     look = np.flatnonzero(clear & (low <= eps))
     if look.size:
         f = frac.take(look, axis=1)
         if clamp:
-            np.putmask(f, v.take(look, axis=0).T == 0, 0.5)  # rows of the input: contiguous
+            f += v.take(look, axis=0).T == 0  # (rows of the input: contiguous)
         else:
-            np.putmask(f, s.take(look, axis=1) == 0.0, 0.5)
+            f += s.take(look, axis=1) == 0.0
         low[look] = np.minimum.reduce(f, axis=0)
     clear &= low > eps
     good: BoolArray = clear & (got == h)
@@ -474,8 +475,8 @@ def _linear_block(
     off = clear & (got != h)
     later = None
     if off.any():
-        off_by = np.where(off, h - got, 0.0)
-        walked, later = _walk_rows(s, vf, off_by, a_off, _masked(sp, prior))
+        off_by = np.subtract(h, got) * off  # (np.where is several times slower)
+        walked, later = _walk_rows(s, vf, off_by, a_off, _masked(sp, prior), x)  # vf, x: free now
         good |= off & walked
     # the columns in later are written again when they are walked on
     if wide:
@@ -671,11 +672,17 @@ class _Walk:
 
 
 def _walk_rows(
-    s: FloatArray, vf: FloatArray, off_by: FloatArray, a: float | FloatArray, mask: bool
+    s: FloatArray,
+    vf: FloatArray,
+    off_by: FloatArray,
+    a: float | FloatArray,
+    mask: bool,
+    work: FloatArray | None = None,
 ) -> tuple[BoolArray, _Walk | None]:
     """Move the first of ``off_by`` seats into (``> 0``) or out of (``< 0``) each column of ``s``
     (in place); which columns one seat off are certified, and the columns 2 to ``_WALK``
-    seats off, for :func:`_walk_on`.
+    seats off, for :func:`_walk_on`. ``vf`` (the votes, as floats) is overwritten, and
+    ``work`` (an array of its shape, if given) is computed in.
 
     Every column's ``x = c * v + beta`` is clear of whole numbers, so at its divisor
     every next quotient is below and every last one above the divisor: the missing
@@ -694,15 +701,13 @@ def _walk_rows(
     sign = np.sign(off_by).astype(s.dtype, copy=False)  # float32 blocks stay float32
     # q = (s + ash) * inv: ash is a, less 1 on the columns that give seats back; inv is 1 / v,
     # signed (one division; multiplying is much faster)
-    ash = (a + np.where(sign > 0, 0.0, -1.0)).astype(s.dtype, copy=False)
-    inv = sign / vf
+    # (a column with sign 0 moves nothing, whatever its ash; np.where is several times slower)
+    ash = (a + np.minimum(sign, 0.0)).astype(s.dtype, copy=False)
+    inv = np.divide(sign, vf, out=vf)
     need = np.abs(off_by)
-    q = _signed(s, inv, ash, mask)
+    q = _signed(s, inv, ash, mask, work)
     best = np.fmin.reduce(q, axis=0)
-    moved = np.equal(q, best, out=q)  # 1.0 where the smallest q is, else 0.0
-    single: BoolArray = np.add.reduce(moved, axis=0) == 1.0
-    moved *= sign
-    s += moved
+    single = _move(s, q, best, sign)
     later = None
     more = np.flatnonzero((need > 1) & (need <= _WALK) & single)
     if more.size:  # the columns a second seat or more off: copied out, walked with the next blocks'
@@ -714,7 +719,7 @@ def _walk_rows(
             sign[more],
             need[more],
         )
-    return _certify(s, inv, ash, mask, sign, best, single & (need == 1)), later
+    return _certify(s, inv, ash, mask, sign, best, single & (need == 1), work), later
 
 
 def _walk_on(parts: list[_Walk], mask: bool) -> tuple[IntArray, FloatArray, BoolArray]:
@@ -736,15 +741,24 @@ def _walk_on(parts: list[_Walk], mask: bool) -> tuple[IntArray, FloatArray, Bool
     for step in range(2, _WALK + 1):  # every column moves at step 2 (need >= 2)
         q = _signed(s, inv, ash, mask)
         best = np.fmin.reduce(q, axis=0)
-        moved = np.equal(q, best, out=q)
         active = need >= step
-        single &= ~active | (np.add.reduce(moved, axis=0) == 1.0)
-        moved *= sign * active
-        s += moved
+        single &= ~active | _move(s, q, best, sign * active)
         last = np.where(active, best, last)
         if not (need > step).any():
             break
     return cols, s, _certify(s, inv, ash, mask, sign, last, single)
+
+
+def _move(s: FloatArray, q: FloatArray, best: FloatArray, sign: FloatArray) -> BoolArray:
+    """Move a seat in each column of ``s`` (in place: ``sign`` +1 gives one, -1 takes one back, 0
+    moves none) at the party whose ``q`` is the column's ``best``; which columns have exactly one
+    such party (where several tie, each moves, and the column is never certified). ``q`` is
+    overwritten."""
+    moved = np.equal(q, best, out=q)  # 1.0 where the smallest q is, else 0.0
+    single: BoolArray = np.add.reduce(moved, axis=0) == 1.0
+    moved *= sign
+    s += moved
+    return single
 
 
 def _certify(
@@ -755,23 +769,28 @@ def _certify(
     sign: FloatArray,
     last: FloatArray,
     single: BoolArray,
+    work: FloatArray | None = None,
 ) -> BoolArray:
     """Columns (among ``single``) whose seat moved last, at ``last``, is ahead of every quotient
     left: ``w_min > last`` (giving), ``u_max < last`` (taking back; there ``q = -u``), by a margin
-    float error cannot close (float32 quotients: a wider one)."""
-    edge = np.fmin.reduce(_signed(s, inv, ash, mask), axis=0).astype(np.float64)
+    float error cannot close (float32 quotients: a wider one). ``work``: an array of the shape
+    of ``s`` to compute in, if given."""
+    edge = np.fmin.reduce(_signed(s, inv, ash, mask, work), axis=0).astype(np.float64)
     last = last.astype(np.float64)
     tol = 4 * (_TOL if s.dtype == np.float64 else _TOL32_WALK)
-    margin = np.where(sign > 0, edge - last * (1 + tol), edge * (1 + tol) - last)
-    certified: BoolArray = single & (margin > 0)
+    # giving (q = w >= 0): edge > last * (1 + tol); taking back (last = -u < 0): edge * (1 + tol)
+    # > last, which holds whenever edge > 0; both at once, without a select (np.where is slow)
+    certified: BoolArray = single & (edge - last > tol * np.maximum(last, -edge))
     return certified
 
 
-def _signed(s: FloatArray, inv: FloatArray, ash: FloatArray, mask: bool) -> FloatArray:
+def _signed(
+    s: FloatArray, inv: FloatArray, ash: FloatArray, mask: bool, out: FloatArray | None = None
+) -> FloatArray:
     """``(s + ash) * inv``: ``w = (s + a) / v`` where seats are given (``inv = 1 / v``), ``-u =
     (s + a - 1) / -v`` where they are taken back (``inv = -1 / v``; ``+inf`` for a party
-    without seats when ``mask``)."""
-    q = s + ash
+    without seats when ``mask``); into ``out`` if given."""
+    q = np.add(s, ash, out=out)
     q *= inv
     if mask:
         np.putmask(q, (s == 0.0) & (inv < 0.0), np.inf)

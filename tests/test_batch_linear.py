@@ -272,3 +272,46 @@ def test_a_bad_vote_in_a_row_of_no_seats_is_refused_too() -> None:
     houses[7] = 0
     with pytest.raises(seats.InvalidVotesError, match="must not be negative; row 7, column 3 is -1"):
         batch.apportion(votes, houses)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_walk_certificate_in_both_directions(dtype: type) -> None:
+    # one column per case: giving (q = w >= 0) needs edge > last * (1 + tol), taking back
+    # (last = -u < 0) needs edge * (1 + tol) > last; infinite and undefined quotients too
+    tol = 4 * (batch._TOL if dtype is np.float64 else batch._TOL32_WALK)
+    inf, nan = np.inf, np.nan
+    give = [
+        (2.0, 1.0),
+        (1.0 + 8 * tol, 1.0),
+        (1.0 + tol / 2, 1.0),
+        (1.0, 1.0),
+        (inf, 1.0),
+        (1.0, inf),
+        (nan, 1.0),
+    ]
+    take = [
+        (-1.0, -2.0),
+        (-1.0, -1.0 - 8 * tol),
+        (-1.0, -1.0 - tol / 2),
+        (0.0, -1.0),
+        (3.0, -1.0),
+        (inf, -1.0),
+    ]
+    cases = [(1.0, e, w) for e, w in give] + [(-1.0, e, w) for e, w in take]
+    sign = np.array([c[0] for c in cases], dtype=dtype)
+    edge = np.array([c[1] for c in cases], dtype=dtype)
+    last = np.array([c[2] for c in cases], dtype=dtype)
+    # _certify recomputes the edge as the smallest (s + ash) * inv: one party, s = 0, ash = 1
+    s = np.zeros((1, len(cases)), dtype=dtype)
+    ash = np.ones(len(cases), dtype=dtype)
+    inv = edge[None, :].copy()
+    single = np.ones(len(cases), dtype=bool)
+    got = batch._certify(s, inv, ash, False, sign, last, single)
+    e, w = edge.astype(np.float64), last.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        want = np.where(sign > 0, e - w * (1 + tol) > 0, e * (1 + tol) - w > 0)
+    assert got.tolist() == want.tolist()
+    gives = [True, True, False, False, True, False, False]
+    takes = [True, True, False, True, True, True]
+    assert got.tolist() == gives + takes
+    assert not batch._certify(s, inv, ash, False, sign, last, ~single).any()
