@@ -231,7 +231,11 @@ def _certified(
     return certified
 
 
-_CHUNK = 8192  # rows per block: a block's arrays stay in cache
+_CHUNK = 8192  # rows per block at least: a block's arrays stay in cache
+# and more rows for a narrow batch, up to this many cells (parties x rows) a block: numpy's cost
+# per call, and the hand-overs between the threads, are paid for fewer blocks (W3, 15 parties:
+# 17,476 rows a block, 6 blocks, against 8,192 and 14 blocks: ~10% faster on two threads)
+_CHUNK_CELLS = 2**18
 _THREADS = min(2, os.cpu_count() or 1)  # threads for the blocks of a large batch
 _ROWS_PER_THREAD = 8192  # fewer rows than this for each thread: one thread (starting one costs more)
 
@@ -309,9 +313,10 @@ def _linear_rows(
     certified = np.empty(rows, dtype=bool)
 
     threads = max(1, min(_THREADS, rows // _ROWS_PER_THREAD, _idle_cores()))
-    # blocks of at most _CHUNK rows, as many as a multiple of the threads and of equal size
-    # (none is left to one thread at the end), shared: each thread takes the next in turn
-    count = max(1, -(-rows // _CHUNK))
+    # blocks of at most _CHUNK rows (more when the parties are few), as many as a multiple of
+    # the threads and of equal size (none is left to one thread at the end), shared: each
+    # thread takes the next in turn
+    count = max(1, -(-rows // max(_CHUNK, _CHUNK_CELLS // max(m, 1))))
     count += -count % threads
     size = max(1, -(-rows // count))
     blocks = iter(range(0, rows, size))

@@ -67,6 +67,7 @@ def test_float32_and_float64_blocks_give_the_scalar_seats(
 
 def test_blocks_fall_back_to_float64(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(batch, "_CHUNK", 20)
+    monkeypatch.setattr(batch, "_CHUNK_CELLS", 0)  # and no more for few parties
     seen = dtypes_used(monkeypatch)
     votes = simulated(60, 22)
     votes[25, 3] = 2**24  # not exact in float32: this block only is float64

@@ -161,6 +161,7 @@ def test_prior_is_for_divisor_methods_only(method: str) -> None:
 @pytest.mark.parametrize("method", ["dhondt", "sainte-lague", "danish", "imperiali"])
 def test_blocks_carry_their_own_houses_and_prior(monkeypatch: pytest.MonkeyPatch, method: str) -> None:
     monkeypatch.setattr(seats.batch, "_CHUNK", 4)  # blocks of 4 rows, the last one short
+    monkeypatch.setattr(seats.batch, "_CHUNK_CELLS", 0)  # and no more for few parties
     rng = np.random.default_rng(8)
     votes = rng.integers(1, 10**6, size=(13, 5))
     houses = rng.integers(0, 40, size=13)

@@ -54,6 +54,7 @@ def test_rows_several_seats_off_are_walked(monkeypatch: pytest.MonkeyPatch, meth
 @pytest.mark.parametrize("method", LINEAR)
 def test_threads_give_the_same_seats(monkeypatch: pytest.MonkeyPatch, method: str) -> None:
     monkeypatch.setattr(batch, "_CHUNK", 16)  # blocks of 16 rows
+    monkeypatch.setattr(batch, "_CHUNK_CELLS", 0)  # and no more for few parties
     monkeypatch.setattr(batch, "_ROWS_PER_THREAD", 100)  # and up to 4 threads
     monkeypatch.setattr(batch, "_idle_cores", lambda: 4)  # however busy the machine is
     votes = skewed(400, 9, 4)
@@ -167,6 +168,7 @@ def test_each_block_checks_the_range_of_its_votes(
     # without a threshold the linear path checks the votes a block at a time, in its threads;
     # a bad vote in a late block fails as the up-front check does, naming the first one
     monkeypatch.setattr(batch, "_CHUNK", 8)
+    monkeypatch.setattr(batch, "_CHUNK_CELLS", 0)  # and no more for few parties
     monkeypatch.setattr(batch, "_ROWS_PER_THREAD", 10)
     monkeypatch.setattr(batch, "_THREADS", threads)
     monkeypatch.setattr(batch, "_idle_cores", lambda: threads)
@@ -186,6 +188,7 @@ def test_blocks_read_narrow_or_wide_each_by_its_own_range(
 ) -> None:
     # one block holds a vote of 2**31 or more and is read as int64; the others through int32
     monkeypatch.setattr(batch, "_CHUNK", 16)
+    monkeypatch.setattr(batch, "_CHUNK_CELLS", 0)  # and no more for few parties
     reads: list[np.dtype[Any]] = []
     block = batch._linear_block
 
@@ -209,6 +212,7 @@ def test_rows_left_seats_off_by_many_blocks_are_walked_on_together(
 ) -> None:
     # each thread keeps the rows its blocks leave 2 to _WALK seats off, and walks them on in one go
     monkeypatch.setattr(batch, "_CHUNK", 32)
+    monkeypatch.setattr(batch, "_CHUNK_CELLS", 0)  # and no more for few parties
     monkeypatch.setattr(batch, "_ROWS_PER_THREAD", 50)
     monkeypatch.setattr(batch, "_THREADS", threads)
     monkeypatch.setattr(batch, "_idle_cores", lambda: threads)
@@ -241,6 +245,7 @@ def test_blocks_come_in_a_multiple_of_the_threads(
 ) -> None:
     # 100 rows in blocks of at most 16: 7 of 15 rows on one thread, 8 of 13 on two, 9 of 12 on three
     monkeypatch.setattr(batch, "_CHUNK", 16)
+    monkeypatch.setattr(batch, "_CHUNK_CELLS", 0)  # and no more for few parties
     monkeypatch.setattr(batch, "_ROWS_PER_THREAD", 10)
     monkeypatch.setattr(batch, "_THREADS", threads)
     monkeypatch.setattr(batch, "_idle_cores", lambda: threads)
@@ -253,6 +258,30 @@ def test_blocks_come_in_a_multiple_of_the_threads(
 
     monkeypatch.setattr(batch, "_linear_block", spy)
     votes = skewed(100, 5, 13)
+    assert batch.apportion(votes, 9, ties="order").tolist() == scalar_rows(votes, 9, ties="order")
+    assert sorted(seen, reverse=True) == sizes
+
+
+@pytest.mark.parametrize(
+    ("parties", "sizes"), [(2, [50, 50]), (4, [25] * 4), (8, [15] * 6 + [10]), (20, [15] * 6 + [10])]
+)
+def test_few_parties_make_longer_blocks(
+    monkeypatch: pytest.MonkeyPatch, parties: int, sizes: list[int]
+) -> None:
+    # at least 16 rows a block, and up to 128 cells: 2 parties, 64 rows (then blocks of equal
+    # size: 2 of 50); 4 parties, 32 (4 of 25); 8 or more, 16 (7 of 15, the last one short)
+    monkeypatch.setattr(batch, "_CHUNK", 16)
+    monkeypatch.setattr(batch, "_CHUNK_CELLS", 128)
+    monkeypatch.setattr(batch, "_THREADS", 1)
+    seen: list[int] = []
+    block = batch._linear_block
+
+    def spy(sp: Any, v: np.ndarray, *args: Any) -> Any:
+        seen.append(v.shape[0])
+        return block(sp, v, *args)
+
+    monkeypatch.setattr(batch, "_linear_block", spy)
+    votes = skewed(100, parties, 14)
     assert batch.apportion(votes, 9, ties="order").tolist() == scalar_rows(votes, 9, ties="order")
     assert sorted(seen, reverse=True) == sizes
 
