@@ -512,7 +512,8 @@ class _Exact:
     seats: IntArray  # their seats
     # position -> the tie the policy settled: its record, or (``"order"``, whose seats are
     # settled for all rows at once) what builds the record, called only when it is wanted
-    events: dict[int, TieEvent | Callable[[], TieEvent]]
+    # (``None`` when it is not: ``records=False``)
+    events: dict[int, TieEvent | Callable[[], TieEvent] | None]
     # position -> the tie the policy refused: its error, or (``"error"``) what raises it,
     # called only for the error the batch's own names first
     errors: dict[int, TieError | Callable[[], TieEvent]]
@@ -528,6 +529,7 @@ def _exact_linear(
     names: tuple[str, ...],
     policy: str,
     seeds: list[int | None],
+    records: bool = True,
 ) -> _Exact:
     """Rows the float path could not certify (ties, near-ties), settled exactly and all at once.
 
@@ -539,7 +541,9 @@ def _exact_linear(
     is settled (or refused) exactly as the scalar engine does: the same tied
     options, contested seats, quotients and policy call. A row whose proposal is
     not proved is left for the scalar engine (``done`` false), as is every row of
-    more than ``_EXACT_WIDTH`` parties. ``v`` is 0 wherever ``ok`` is false.
+    more than ``_EXACT_WIDTH`` parties. ``v`` is 0 wherever ``ok`` is false. ``records=False``:
+    the rows of ties that ``"order"`` settles are in ``events`` without their records
+    (``None``).
     """
     k, m = v.shape
     step, off = sp.step, sp.offset
@@ -554,11 +558,13 @@ def _exact_linear(
     s = np.where(ok, np.maximum(start, 0), 0)
     vf = v.astype(np.float64)
     show = functools.lru_cache(maxsize=None)(sp.show)  # d(s) as the scalar engine writes it
+    unique = len(set(names)) == m
     inf = np.inf
+    takers = ok.any(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         for _ in range(4 * m + 8):
             diff = s.sum(axis=1) - h
-            short = np.flatnonzero((diff < 0) & ok.any(axis=1))
+            short = np.flatnonzero((diff < 0) & takers)
             over = np.flatnonzero(diff > 0)
             if not short.size and not over.size:
                 break
@@ -588,21 +594,25 @@ def _exact_linear(
         tied = np.flatnonzero(proved & equal.any(axis=(1, 2)))
         if not tied.size:
             continue
-        # one conversion to lists for all the tied rows, then plain Python per row
-        lose, win = equal[tied].any(axis=2), equal[tied].any(axis=1)
+        at_tie = equal[tied]
+        lose, win = at_tie.any(axis=2), at_tie.any(axis=1)
         rows_at = (lo + tied).tolist()
+        vectorised = policy in ("order", "error") and unique
+        if vectorised and policy == "order":
+            # the seats do not depend on the record: "order" gives the contested seats to the
+            # tied parties listed first (a party is a loser or a winner of its row's tie, never
+            # both: its own next quotient is below its last), for every row at once
+            tie = lose | win
+            chosen = tie & (np.cumsum(tie, axis=1) <= win.sum(axis=1)[:, None])
+            result.seats[lo + tied] += (lose & chosen).astype(np.int64) - (win & ~chosen)
+            if not records:
+                result.events.update(dict.fromkeys(rows_at))
+                continue
+        # one conversion to lists for all the tied rows, then plain Python per row
         loser_rows, winner_rows = lose.tolist(), win.tolist()
         at_rows = (sv[tied] + pv[tied]).tolist()
         vote_rows = vv[tied].tolist()
-        if policy in ("order", "error") and len(set(names)) == m:
-            # the seats do not depend on the record: "order" gives the contested seats to the
-            # tied parties listed first (a party is a loser or a winner of its row's tie, never
-            # both: its own next quotient is below its last), for every row at once; the
-            # records (and under "error" the errors) are built only when they are wanted
-            if policy == "order":
-                tie = lose | win
-                chosen = tie & (np.cumsum(tie, axis=1) <= win.sum(axis=1)[:, None])
-                result.seats[lo + tied] += (lose & chosen).astype(np.int64) - (win & ~chosen)
+        if vectorised:  # the records (and under "error" the errors) are built when wanted
             into = result.events if policy == "order" else result.errors
             for t, is_loser, is_winner, at, votes in zip(
                 rows_at, loser_rows, winner_rows, at_rows, vote_rows, strict=True
@@ -1078,12 +1088,14 @@ def _allocate(
             names,
             policy,
             [None if seed is None else seed + r for r in pending.tolist()],
+            records=report,
         )
         out[pending[exact.done]] = exact.seats[exact.done]
         at = pending.tolist()
         for pos, event in exact.events.items():
             tie_rows.append(at[pos])
             if report:
+                assert event is not None  # records are built whenever they are reported
                 settled.append((at[pos], event if isinstance(event, TieEvent) else event()))
         for pos, err in exact.errors.items():
             tie_rows.append(at[pos])
