@@ -455,7 +455,6 @@ def _linear_block(
         np.putmask(frac, s < 0.0, 0.5)
         np.maximum(s, 0.0, out=s)
     got = np.add.reduce(s, axis=0)
-    low = np.minimum.reduce(frac, axis=0)
     clear = np.maximum.reduce(frac, axis=0) < 1.0 - eps
     # a party without votes has x = beta exactly, which decides nothing even when it is a
     # whole number (D'Hondt: 0); the few rows whose smallest fraction is such a party's
@@ -463,8 +462,14 @@ def _linear_block(
     # is never negative, so a party without a seat (x below 1 - eps) has none at the exact
     # x either, however small its fraction (a tiny party: D'Hondt's x = c * v near 0): the
     # rows are looked at again without every party that has no seat (1 is added to those
-    # fractions: above eps, they cannot fail the test; putmask is several times slower)
-    look = np.flatnonzero(clear & (low <= eps))
+    # fractions: above eps, they cannot fail the test; putmask is several times slower).
+    # D'Hondt (beta 0), where every party without votes has the fraction 0 (W3: 10% of the
+    # rows have one), adds the 1 on the whole block at once, before its smallest fraction
+    whole_block = not clamp and not beta
+    if whole_block:
+        frac += s == 0.0
+    low = np.minimum.reduce(frac, axis=0)
+    look = np.flatnonzero(clear & (low <= eps)) if not whole_block else np.zeros(0, dtype=np.intp)
     if look.size:
         f = frac.take(look, axis=1)
         if clamp:
