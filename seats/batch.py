@@ -445,9 +445,12 @@ def _linear_block(
     if prior is not None or beta:
         x += shift
     if not wide:  # float32 (no prior seats): |x| + |beta| <= c * total + 2 |beta| for every x
-        # (beta 0, D'Hondt: x = fl(c * v), one rounding, so half the error bound)
+        # (beta 0, D'Hondt: x = fl(c * v), one rounding, so half the error bound); one bound
+        # for the whole block, at its largest c * total (a float32 product: 1 + 2**-20 covers
+        # its rounding; a row without votes, NaN, is passed over: it is never certified)
         tol = _TOL32 if beta else _TOL32 / 2
-        eps = tol * (np.multiply(c, total, dtype=np.float64) + (2.0 * abs(beta) + 1.0))
+        top = float(np.fmax.reduce(np.multiply(c, total), axis=0)) * (1.0 + 2.0**-20)
+        eps = tol * (top + (2.0 * abs(beta) + 1.0))
     np.floor(x, out=s)
     frac = np.subtract(x, s, out=x)
     if clamp:
@@ -482,7 +485,7 @@ def _linear_block(
     # rows a few seats off, every x clear: moved one seat at a time and certified
     # rows a few seats off, every x clear: walked to the house one seat at a time, in place,
     # on the whole block (a row with nothing to move, off_by 0, takes part in no move)
-    off = clear & (got != h)
+    off = clear ^ good  # clear, and not on the house
     later = None
     if off.any():
         off_by = np.subtract(h, got) * off  # (np.where is several times slower)
@@ -495,7 +498,8 @@ def _linear_block(
         whole = x.view(np.int32)
         np.copyto(whole, s, casting="unsafe")
         out[...] = whole
-    good &= total > 0  # a row where no party takes part goes to the exact engine
+    # a row where no party takes part (total 0) has x NaN everywhere: never clear, never
+    # certified, it goes to the exact engine
     return good, later
 
 
