@@ -173,3 +173,27 @@ def test_ties_of_parties_with_the_same_name(policy: str) -> None:
     assert res.seats.tolist() == distinct.seats.tolist()
     assert res.tie_rows.tolist() == distinct.tie_rows.tolist() == [0, 3, 6]
     assert [e.tied for _, e in res.ties] == [("a", "a", "b")] * 3
+
+
+def test_apportion_builds_no_tie_records(monkeypatch: pytest.MonkeyPatch) -> None:
+    # apportion returns the seats only: under "order" no record is built, under "error" only the
+    # one its message names; allocate still builds every record
+    rng = np.random.default_rng(4)
+    votes = rng.integers(1, 4, size=(200, 4)) * 10
+    built: list[int] = []
+    record = seats.batch._tie_event  # type: ignore[attr-defined]
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        built.append(1)
+        return record(*args, **kwargs)
+
+    monkeypatch.setattr(seats.batch, "_tie_event", counted)
+    res = seats.batch.allocate(votes, 5, ties="order")
+    assert len(res.tie_rows) > 20 and len(built) == len(res.ties)
+    built.clear()
+    assert seats.batch.apportion(votes, 5, ties="order").tolist() == res.seats.tolist()
+    assert built == []
+    with pytest.raises(seats.TieError) as info:
+        seats.batch.apportion(votes, 5)
+    assert info.value.rows == res.tie_rows.tolist()  # type: ignore[attr-defined]
+    assert built == [1]
