@@ -567,7 +567,6 @@ def _exact_linear(
     s = np.where(ok, np.maximum(start, 0), 0)
     vf = v.astype(np.float64)
     show = functools.lru_cache(maxsize=None)(sp.show)  # d(s) as the scalar engine writes it
-    unique = len(set(names)) == m
     inf = np.inf
     takers = ok.any(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -606,7 +605,7 @@ def _exact_linear(
         at_tie = equal[tied]
         lose, win = at_tie.any(axis=2), at_tie.any(axis=1)
         rows_at = (lo + tied).tolist()
-        vectorised = policy in ("order", "error") and unique
+        vectorised = policy in ("order", "error")  # (names differ: allocate checks them)
         if vectorised and policy == "order":
             # the seats do not depend on the record: "order" gives the contested seats to the
             # tied parties listed first (a party is a loser or a winner of its row's tie, never
@@ -997,7 +996,7 @@ def allocate(
     method, threshold, ties, seed:
         As for :func:`seats.apportion`; with ``ties="lot"`` row ``r`` draws with ``seed + r``.
     parties:
-        Names of the columns, used in tie reports (default ``p0, p1, ...``).
+        Names of the columns, all different, used in tie reports (default ``p0, p1, ...``).
     prior:
         Divisor methods: ``(elections x parties)`` seats each party already holds; its
         divisors start after them, as ``seats.apportion(..., prior_seats=...)`` does row by row.
@@ -1065,6 +1064,9 @@ def _allocate(
     names = tuple(parties) if parties is not None else tuple(f"p{j}" for j in range(width))
     if len(names) != width:
         raise InvalidVotesError(f"{len(names)} party names for {width} columns")
+    if len(set(names)) != width:  # a tie is settled by name: two columns of one name would both win
+        twice = next(n for j, n in enumerate(names) if n in names[:j])
+        raise InvalidVotesError(f"party names must differ; {twice!r} names more than one column")
     thr = as_fraction(threshold) if threshold is not None else None
     vectorisable = vectorisable and rows > 0
     straight = vectorisable and linear

@@ -156,23 +156,17 @@ def test_exact_blocks_and_wide_rows(monkeypatch: pytest.MonkeyPatch) -> None:
     check_rows(votes, 9, ties="error")
 
 
-@pytest.mark.parametrize("policy", ["order", "error"])
-def test_ties_of_parties_with_the_same_name(policy: str) -> None:
-    # names that are not unique: the tied parties are settled row by row, by name, as always
-    votes = np.array([[10, 10, 10, 1], [30, 10, 10, 10], [6, 6, 3, 3]] * 3)
-    names = ("a", "a", "b", "c")
-    if policy == "error":
-        with pytest.raises(
-            seats.TieError, match=r"rows 0, 3, 6\); first: tie for seats 1, 2 between a, a, b"
-        ):
-            seats.batch.apportion(votes, 2, parties=names, ties=policy)
-        return
-    res = seats.batch.allocate(votes, 2, parties=names, ties=policy)
-    distinct = seats.batch.allocate(votes, 2, ties=policy)
-    assert seats.batch.apportion(votes, 2, parties=names, ties=policy).tolist() == res.seats.tolist()
-    assert res.seats.tolist() == distinct.seats.tolist()
-    assert res.tie_rows.tolist() == distinct.tie_rows.tolist() == [0, 3, 6]
-    assert [e.tied for _, e in res.ties] == [("a", "a", "b")] * 3
+def test_party_names_must_differ() -> None:
+    # a tie is settled by name: with two columns of one name, both would take the contested seat
+    votes = np.array([[6, 6, 3, 3]])
+    with pytest.raises(
+        seats.InvalidVotesError, match="party names must differ; 'a' names more than one column"
+    ):
+        seats.batch.allocate(votes, 1, parties=("a", "a", "b", "c"), ties="order")
+    with pytest.raises(seats.InvalidVotesError, match="'b' names more than one column"):
+        seats.batch.apportion(votes, 1, parties=("a", "b", "c", "b"))
+    res = seats.batch.allocate(votes, 1, parties=("a", "A", "b", "c"), ties="order")
+    assert res.seats.tolist() == [[1, 0, 0, 0]] and res.ties[0][1].winners == ("a",)
 
 
 def test_apportion_builds_no_tie_records(monkeypatch: pytest.MonkeyPatch) -> None:
