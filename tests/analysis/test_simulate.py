@@ -692,12 +692,6 @@ def test_help_has_an_example() -> None:
     assert res.exit_code == 0 and "seats simulate ve-2020-an" in res.output
 
 
-def test_a_biproportional_tier_is_refused_by_name() -> None:
-    rs = seats.load_ruleset("ve-2020-an", overrides={"tiers.state-list.method": "biproportional"})
-    with pytest.raises(SimulationError, match="tier 'state-list' is allocated biproportionally"):
-        simulate(rs, runs=2, seed=1)
-
-
 def test_cli_workers_do_not_change_the_output(tmp_path: Path) -> None:
     toy(tmp_path)
     votes = tmp_path / "votes.csv"

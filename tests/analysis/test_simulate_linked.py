@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import seats
-from seats.analysis.simulate import SimulationError, SimulationResult, simulate
+from seats.analysis.simulate import SimulationResult, simulate
 from seats.analysis.simulate import grouped as sim_grouped
 from seats.analysis.simulate import linked as sim_linked
 from seats.analysis.simulate import plan as sim_plan
@@ -237,10 +237,30 @@ def test_a_derived_upper_tier_takes_the_summed_votes(tmp_path: Path) -> None:
     assert_every_run_is_the_scalar_engines(rs, res, step=4)
 
 
-def test_a_biproportional_tier_says_why_it_is_refused() -> None:
-    rs = seats.load_ruleset("ve-2020-an", overrides={"tiers.state-list.method": "biproportional"})
-    with pytest.raises(SimulationError, match="joint alternating-scaling solve of the whole tier"):
-        simulate(rs, runs=2, seed=1)
+def test_a_biproportional_tier_beside_a_subtract_link_is_simulated(tmp_path: Path) -> None:
+    """A biproportional tier cannot be the upper tier of a compensatory link (refused when loaded), but it
+    runs beside one: every run equals the scalar engine, the linked tiers and the joint tier alike."""
+    text = RULES.replace("METHOD", "dhondt").replace("KIND", "subtract").replace("LEVEL", "party")
+    text = text.replace("total_seats = 16", "total_seats = 21")
+    text = text.replace(
+        "[[link]]",
+        '[[tier]]\nid = "joint"\nkind = "list"\nmethod = "biproportional"\n'
+        'districts = [{id = "S1", seats = 3}, {id = "S2", seats = 2}]\n\n[[link]]',
+    )
+    folder = tmp_path / "beside"
+    folder.mkdir()
+    (folder / "ruleset.toml").write_text(text, encoding="utf-8")
+    rs = load_ruleset(folder / "ruleset.toml", overrides={"ties": "order"})
+    assert rs.tier("joint").biproportional
+    joint_votes = votes().filter(pl.col("tier") == "list").with_columns(pl.lit("joint").alias("tier"))
+    both = pl.concat([votes(), joint_votes])
+    res = simulate(rs, both, runs=200, seed=6, noise="dirichlet:200", keep_votes=True)
+    assert (res.tier_seats["joint"].sum(axis=1) == 5).all()
+    assert len({tuple(r) for r in res.tier_seats["joint"].tolist()}) > 2
+    assert_every_run_is_the_scalar_engines(rs, res, step=9)
+    (folder / "ruleset.toml").write_text(text.replace('upper = "list"', 'upper = "joint"'), encoding="utf-8")
+    with pytest.raises(seats.RuleSetError, match="biproportional"):
+        load_ruleset(folder / "ruleset.toml")
 
 
 def test_the_command_simulates_a_compensatory_rule_set(tmp_path: Path) -> None:

@@ -31,8 +31,16 @@ while the rest is shared again, round after round on the rows that need it. Both
 are exactly :meth:`RuleSet.allocate`'s rule (the exact engine takes every row the
 floats cannot certify, and detects ties as in single runs); a district with two
 lists of one party (or alliance) is refused when the simulation starts.
-Biproportional tiers are refused: each run would need a joint solve of the whole
-tier, which is not vectorised across runs.
+
+Biproportional tiers (``method = "biproportional"``) are allocated jointly in
+every run, as :meth:`RuleSet.allocate` allocates them (:mod:`.joint`): the
+threshold, the upper apportionment of the run's option totals by the batch path,
+and the lower apportionment by alternating scaling in float64 on the
+``(runs, districts, options)`` arrays of all runs at once. A run's seats are kept
+only when both divisor vectors certify every cell strictly, by a margin far above
+float error (then the apportionment is unique and exact); any other run (no
+convergence, a near-tie or a tie, a district that cannot be filled) is allocated
+by the exact engine, and a tie there is reported for the whole tier.
 
 Every district of every tier is allocated for all runs at once, in chunks of
 :data:`CHUNK` runs. Each chunk draws from generators of its own, children of

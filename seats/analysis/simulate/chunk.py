@@ -8,6 +8,7 @@ import numpy as np
 
 from seats.analysis.simulate.common import IntArray
 from seats.analysis.simulate.grouped import _expand_grouped, _solve_grouped
+from seats.analysis.simulate.joint import _solve_joint
 from seats.analysis.simulate.lazy import _expand, _solve_lazy
 from seats.analysis.simulate.linked import _solve_linked, _won
 from seats.analysis.simulate.noise import Noise, _draw, _multinomial
@@ -88,7 +89,9 @@ def _allocate_chunk(
             votes[tid] = _derive(plan, votes[plan.tier.source or ""])
         v = votes[tid]
         excluded = _excluded(plan, v, party_idx, alliance_idx)
-        if plan.link is not None:
+        if plan.joint is not None:  # a biproportional tier (never the upper tier of a compensatory link)
+            out.append((plan, _solve_joint(plan, plan.joint, v, excluded, start, seed)))
+        elif plan.link is not None:
             runs = v.shape[0]
             lower = next((o for p, o in out if p.tier.id == plan.link.lower), None)
             skip = np.zeros(runs, dtype=bool)

@@ -18,6 +18,7 @@ from seats.rules.model import RuleSet, Tier
 
 if TYPE_CHECKING:  # pragma: no cover
     from seats.analysis.simulate.grouped import _Grouped
+    from seats.analysis.simulate.joint import _JointPlan
     from seats.analysis.simulate.lazy import _Lazy
     from seats.analysis.simulate.linked import _LinkPlan
 
@@ -59,6 +60,7 @@ class _TierPlan:
     grouped: _Grouped | None = None  # divisor lists under multinomial noise: minor lists drawn in groups
     via: str | None = None  # a derived tier allocated with its grouped source tier
     link: _LinkPlan | None = None  # the upper tier of a subtract or additional-member link
+    joint: _JointPlan | None = None  # a biproportional tier (spec: its rounding), allocated jointly per run
     inv_next: FloatArray | None = None  # (D, K) 1 / d(base): divisor tiers' quick check of the base seats
     inv_last: FloatArray | None = None  # (D, K) 1 / d(base - 1) for winners, else 0
     add_last: FloatArray | None = None  # (D, K) 0 for winners, inf for the others, -inf: base never holds
@@ -72,20 +74,12 @@ def _plans(
 ) -> list[_TierPlan]:
     from seats.rules.allocate import _order
 
-    for tier in rs.tiers:
-        if tier.biproportional:
-            raise SimulationError(
-                f"rule set {rs.id!r}: tier {tier.id!r} is allocated biproportionally over all its districts, "
-                "which simulate does not run: every run would need a joint alternating-scaling solve of the "
-                "whole tier, which the batch path does not vectorise across runs (allocate single runs "
-                "with RuleSet.allocate)"
-            )
     linked = {link.upper: link for link in rs.links if link.kind != "parallel" and link.upper}
     index = {o: i for i, o in enumerate(options)}
     plans: dict[str, _TierPlan] = {}
     for tier in _order(rs):
         policy = check_policy(ties or tier.ties or rs.ties)
-        spec = resolve(tier.method)
+        spec = resolve(tier.rounding or "") if tier.biproportional else resolve(tier.method)
         if tier.results:
             given: dict[int, int] = {}
             for r in tier.results:
@@ -146,6 +140,8 @@ def _plans(
             plan.observed = _derive(plan, plans[plan.tier.source or ""].observed[None])[0]
         checkable = plan.spec.family == "plurality" or plan.spec.signpost is not None
         if plan.tier.id in linked:  # its seats depend on the nominal seats won in each run: no base seats
+            continue
+        if plan.tier.biproportional:  # allocated jointly in every run (joint.py): no per-district base seats
             continue
         if plan.names and not plan.given and not plan.tier.threshold and _fast(plan) and checkable:
             seats, certified = _rows(plan, plan.observed, plan.observed > 0, plan.house)

@@ -15,6 +15,7 @@ import polars as pl
 from seats.analysis.simulate.chunk import _allocate_chunk, _chunk_generators, _draw_chunk
 from seats.analysis.simulate.common import IntArray, SimulationError
 from seats.analysis.simulate.grouped import _grouped
+from seats.analysis.simulate.joint import WHOLE_TIER, _joint_plan
 from seats.analysis.simulate.lazy import _lazy
 from seats.analysis.simulate.linked import _link_plan
 from seats.analysis.simulate.noise import Noise
@@ -47,6 +48,9 @@ def _setup(
         check_policy(ties)
     plans = _plans(ruleset, data.votes, tuple(options), ties)
     by_id = {p.tier.id: p for p in plans}
+    for p in plans:
+        if p.tier.biproportional and p.names:
+            p.joint = _joint_plan(p, options)
     for link in ruleset.links:
         if link.kind != "parallel" and link.upper and link.lower:
             upper = by_id[link.upper]
@@ -69,6 +73,7 @@ def _setup(
             derived = [q for q in plans if q.tier.kind == "derived" and q.tier.source == p.tier.id]
             if (
                 p.tier.kind == "derived"
+                or p.joint is not None
                 or p.lazy is not None
                 or p.link is not None
                 or any(q.tier.id in sources or q.link is not None for q in derived)
@@ -122,8 +127,8 @@ def simulate(
     Parameters
     ----------
     ruleset:
-        The rule set (every tier is simulated, with its ``parallel``, ``subtract`` and
-        ``additional-member`` links; not biproportional tiers).
+        The rule set (every tier is simulated, biproportional tiers included, with its
+        ``parallel``, ``subtract`` and ``additional-member`` links).
     votes:
         A polars frame, a path, or ``None`` for the rule set's shipped vote table.
     runs:
@@ -221,16 +226,16 @@ def simulate(
         for plan, out in done:
             tid = plan.tier.id
             for d, found in out.tied.items():
-                label = f"{tid}/{plan.districts[d]}"
+                label = _label(plan, d)
                 tie_where[label] = tie_where.get(label, 0) + len(found)
                 tied_any[found] = True
                 dropped[found] = True
             for d, found in out.settled.items():
-                label = f"{tid}/{plan.districts[d]}"
+                label = _label(plan, d)
                 tie_where[label] = tie_where.get(label, 0) + len(found)
                 tied_any[found] = True
             for d, found in out.unfilled.items():
-                label = f"{tid}/{plan.districts[d]}"
+                label = _label(plan, d)
                 unfilled_where[label] = unfilled_where.get(label, 0) + len(found)
                 dropped[found] = True
             tier_seats[tid][start : start + size] += out.tally(plan.col, party_idx, width)
@@ -267,6 +272,12 @@ def simulate(
         int(tied_any.sum()),
         run_votes,
     )
+
+
+def _label(plan: _TierPlan, d: int) -> str:
+    """Where a tie or an unfilled district is reported: ``tier/district``, or the tier alone when the
+    whole (biproportional) tier is at stake."""
+    return plan.tier.id if d == WHOLE_TIER else f"{plan.tier.id}/{plan.districts[d]}"
 
 
 def _certain_baseline(plans: Sequence[_TierPlan], party_idx: IntArray, width: int) -> tuple[int, ...] | None:
