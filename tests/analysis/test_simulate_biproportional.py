@@ -232,6 +232,7 @@ def test_runs_decided_by_a_tie_are_left_out_and_reported(tmp_path: Path) -> None
     dropped = set(res.dropped_runs.tolist())
     assert 10 < len(dropped) < 190 and res.tie_runs == len(dropped)
     assert dict(res.tie_districts) == {"list": len(dropped)}  # a biproportional tie is the whole tier's
+    assert res.baseline is None  # the observed votes are tied too
     kept = dict(zip(res.run_index.tolist(), range(res.kept), strict=True))
     for run in range(200):
         if run in dropped:
@@ -277,6 +278,24 @@ def test_uncertified_runs_go_to_the_exact_engine_and_are_counted(
     exact.runs = 0
     none = simulate(rs, toy_votes(), runs=300, seed=6, noise="dirichlet:100")
     assert exact.runs == 300 and np.array_equal(none.seats, plain.seats)
+
+
+def test_upper_apportionments_the_batch_path_leaves_are_solved_exactly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rs = toy(tmp_path, ties="order")
+    plain = simulate(rs, toy_votes(), runs=200, seed=6, noise="dirichlet:100")
+    original = joint_module._batch_rows
+
+    def uncertain(*args: Any) -> tuple[np.ndarray, np.ndarray]:
+        got, certified = original(*args)
+        return got * 0, certified & False  # nothing certified: every run's upper goes to the exact engine
+
+    monkeypatch.setattr(joint_module, "_batch_rows", uncertain)
+    exact = Counting(monkeypatch)
+    again = simulate(rs, toy_votes(), runs=200, seed=6, noise="dirichlet:100")
+    assert exact.runs == 0  # no tie there: the joint solve still runs vectorised, from the exact totals
+    assert np.array_equal(again.seats, plain.seats) and again.baseline == plain.baseline
 
 
 def test_a_district_left_without_votes_by_the_threshold_is_reported_unfilled(tmp_path: Path) -> None:

@@ -46,6 +46,7 @@ from seats.analysis.simulate.common import BoolArray, FloatArray, IntArray
 from seats.analysis.simulate.plan import _TierPlan
 from seats.analysis.simulate.solve import _batch_rows, _Outcome, _outcome
 from seats.errors import InvalidSeatsError, InvalidVotesError, TieError
+from seats.methods.api import apportion
 from seats.methods.registry import MethodSpec, resolve
 from seats.methods.signposts import LinearSignpost, Signpost
 
@@ -151,6 +152,7 @@ class _JointPlan:
     present: BoolArray  # (D, K)
     options: Mapping[str, tuple[str, str]]  # option -> (party, alliance), for the threshold's keys
     start: tuple[FloatArray, FloatArray] | None = None  # row and column multipliers of the observed votes
+    base: IntArray | None = None  # (D, K) certified seats of the observed votes (tiers without threshold)
 
 
 def _joint_plan(plan: _TierPlan, options: Mapping[str, tuple[str, str]]) -> _JointPlan:
@@ -169,13 +171,15 @@ def _joint_plan(plan: _TierPlan, options: Mapping[str, tuple[str, str]]) -> _Joi
     # are near those of a perturbed run: alternating scaling then needs a round or two, not a dozen
     w = _matrix(jp, plan.observed[None], None)
     totals = w.sum(axis=1)
-    upper, certified = _batch_rows(spec, totals, totals > 0, np.full(1, int(plan.house.sum())))
-    if certified.all():
+    upper, certified = _uppers(jp, totals, int(plan.house.sum()))
+    if certified.all() and not ((w.sum(axis=2) == 0) & (plan.house > 0)).any():
         got, found, row, col = _lower(jp, w, plan.house, upper, rounds=4 * _ROUNDS)
         if found.all():
             with np.errstate(over="ignore", invalid="ignore", under="ignore"):
                 row, col = _centred(jp.rounding, w.astype(np.float64), got.astype(np.float64), row, col)
             jp.start = (row[0], col[0])
+            if not plan.tier.threshold:  # the observed seats, proved: simulate's baseline needs no exact run
+                jp.base = np.where(present, got[0].reshape(-1)[cell], 0)
     return jp
 
 
@@ -429,7 +433,7 @@ def _solve_joint(
     runs, dcount, _ = v.shape
     w = _matrix(jp, v, excluded)
     totals = w.sum(axis=1)
-    upper, certified = _batch_rows(jp.spec, totals, totals > 0, np.full(runs, int(plan.house.sum())))
+    upper, certified = _uppers(jp, totals, int(plan.house.sum()))
     hopeless = ((w.sum(axis=2) == 0) & (plan.house > 0)).any(axis=1)
     todo = np.flatnonzero(certified & ~hopeless)
     full = np.zeros(w.shape, dtype=np.int64)
@@ -448,6 +452,34 @@ def _solve_joint(
         log.debug("tier %s: %d of %d runs to the exact engine", plan.tier.id, pending.size, runs)
         _exact_joint(plan, jp, out, v, pending.tolist(), first_run, seed)
     return out
+
+
+def _uppers(jp: _JointPlan, totals: IntArray, house: int) -> tuple[IntArray, BoolArray]:
+    """Every run's upper apportionment of its option ``totals`` (runs, P): the batch path for all runs at
+    once, the exact engine for the rows the batch path leaves to it; and which runs no tie decides."""
+    upper, certified = _batch_rows(jp.spec, totals, totals > 0, np.full(totals.shape[0], house))
+    for r in np.flatnonzero(~certified).tolist():
+        exact = _upper(jp, totals[r], house)
+        if exact is not None:
+            upper[r], certified[r] = exact, True
+    return upper, certified
+
+
+def _upper(jp: _JointPlan, totals: IntArray, house: int) -> IntArray | None:
+    """One run's upper apportionment by the exact engine, when no tie decides it (else ``None``: the
+    whole run then goes to :func:`_exact_joint`, which settles or reports the tie by the tier's policy).
+
+    >>> from seats.methods.registry import resolve
+    >>> jp = _JointPlan(resolve("sainte-lague"), _rounding(resolve("sainte-lague").signpost, 4), 2,
+    ...                 np.zeros((1, 2), dtype=np.int64), np.ones((1, 2), dtype=bool), {})
+    >>> _upper(jp, np.array([700, 300]), 3).tolist(), _upper(jp, np.array([500, 500]), 3)
+    ([2, 1], None)
+    """
+    try:
+        alloc = apportion({str(j): int(t) for j, t in enumerate(totals)}, house, method=jp.spec, ties="error")
+    except (TieError, InvalidSeatsError, InvalidVotesError):
+        return None
+    return np.array([alloc.seats[str(j)] for j in range(totals.size)], dtype=np.int64)
 
 
 def _exact_joint(

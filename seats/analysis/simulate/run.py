@@ -290,10 +290,11 @@ def _certain_baseline(plans: Sequence[_TierPlan], party_idx: IntArray, width: in
             got[party_idx[option]] += n
         if plan.given:
             continue
-        if not plan.names or plan.base is None or (plan.base < 0).any():
+        base = plan.base if plan.joint is None else plan.joint.base  # a joint tier: its certified seats
+        if not plan.names or base is None or (base < 0).any():
             return None
-        d, k = np.nonzero(plan.base > 0)
-        np.add.at(got, party_idx[plan.col[d, k]], plan.base[d, k])
+        d, k = np.nonzero(base > 0)
+        np.add.at(got, party_idx[plan.col[d, k]], base[d, k])
     return tuple(int(x) for x in got)
 
 
