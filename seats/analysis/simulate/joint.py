@@ -6,15 +6,18 @@ A tier with ``method = "biproportional"`` is allocated in every run as
 
 1. *Upper apportionment.* Every run's option totals over the tier (after the
    threshold) are apportioned by the batch path (:mod:`seats.batch`), all runs in
-   one call; the batch path certifies its own rows.
+   one call; the batch path certifies its own rows, and a row it leaves to an
+   exact engine is apportioned by :func:`seats.apportion` alone (``ties="error"``:
+   only a tie sends the run to the exact joint engine below).
 2. *Lower apportionment.* Alternating scaling in float64 on ``(runs, districts,
    options)`` arrays: fit every option's column to its total (one multiplier per
    run and option), then every district's row to its magnitude (one per run and
-   district), and so on, until both margins hold. Each fit is a vector divisor
-   apportionment with its own house, for all (run, column) or (run, row) vectors at
-   once: a multiplier from the last fit proposes seats, a short walk of single
-   seats corrects the total, and the new multiplier is taken in the middle of the
-   interval that gives those seats.
+   district), and so on, until both margins hold; every run starts from the
+   multipliers of the observed votes, so most runs need a round or two. Each fit
+   is a vector divisor apportionment with its own house, for all (run, column) or
+   (run, row) vectors at once: a multiplier from the last fit proposes seats, a
+   short walk of single seats corrects the total, and the new multiplier is taken
+   in the middle of the interval that gives those seats.
 3. *Certificate.* A run's seats are accepted only when every cell's quotient
    ``votes * row multiplier * column multiplier`` lies strictly inside its rounding
    interval ``d(s - 1) < q < d(s)`` by a relative margin (``2e-9``) far above the
@@ -25,9 +28,9 @@ A tier with ``method = "biproportional"`` is allocated in every run as
    all of them; Gaffke & Pukelsheim 2008), so the seats are *the* apportionment,
    untied, and :meth:`RuleSet.allocate` gives the same.
 
-Every run not accepted (an upper apportionment the batch path does not certify,
-no convergence within :data:`_ROUNDS` rounds, a near-tie, an exact tie, a district
-with seats but no votes, ...) is allocated by the exact scalar engine
+Every run not accepted (a tie in the upper apportionment, no convergence within
+:data:`_ROUNDS` rounds, a near-tie, an exact tie, a district with seats but no
+votes, ...) is allocated by the exact scalar engine
 (:func:`seats.rules.allocate._joint`) on that run's votes, with the tie policy and
 the lot seed ``seed + run`` that :meth:`RuleSet.allocate` would use. A tie there
 is reported for the whole tier (``"state-list"``, as the scalar engine reports
@@ -37,10 +40,14 @@ it): the run is left out under ``"error"``, settled and counted otherwise.
 from __future__ import annotations
 
 import logging
+import math
+import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from seats.analysis.simulate.common import BoolArray, FloatArray, IntArray
 from seats.analysis.simulate.plan import _TierPlan
@@ -83,7 +90,7 @@ class _Rounding:
     linear: tuple[float, float, float] | None
     table: FloatArray
 
-    def seats(self, q: FloatArray) -> FloatArray:
+    def seats(self, q: FloatArray, out: FloatArray | None = None) -> FloatArray:
         """How many ``s >= 0`` have ``d(s) < q``: the seats a quotient ``q >= 0`` rounds to.
 
         >>> from seats.methods.signposts import DHONDT, HUNTINGTON_HILL
@@ -92,16 +99,18 @@ class _Rounding:
         >>> _rounding(HUNTINGTON_HILL, 5).seats(np.array([0.5, 1.5])).tolist()
         [1.0, 2.0]
         """
+        if out is None:
+            out = np.empty(q.shape)
         if self.linear is not None:
             step, offset, scale = self.linear
-            out = q * (scale / step)
+            np.multiply(q, scale / step, out=out)
             out -= offset / step
             np.ceil(out, out=out)
             np.maximum(out, 0.0, out=out)
             return out
         # entries 1.. of the table are d(0), d(1), ...: the count of those below q
-        found: FloatArray = np.searchsorted(self.table[1:], q, side="left").astype(np.float64)
-        return found
+        out[...] = np.searchsorted(self.table[1:], q, side="left")
+        return out
 
     def step(self, s: FloatArray) -> FloatArray:
         """``d(s)`` for whole ``s >= -1`` (``d(-1) = 0``).
@@ -123,6 +132,35 @@ class _Rounding:
             return out
         picked: FloatArray = self.table[np.clip(s + 1, 0, self.table.size - 1).astype(np.intp)]
         return picked
+
+    def bounds(
+        self, s: FloatArray, low: FloatArray | None = None, high: FloatArray | None = None
+    ) -> tuple[FloatArray, FloatArray]:
+        """``d(s - 1)`` and ``d(s)`` for whole ``s >= 0``: the rounding interval of ``s`` seats.
+
+        >>> from seats.methods.signposts import DHONDT, IMPERIALI
+        >>> [b.tolist() for b in _rounding(DHONDT, 5).bounds(np.array([0.0, 3.0]))]
+        [[0.0, 3.0], [1.0, 4.0]]
+        >>> [b.tolist() for b in _rounding(IMPERIALI, 5).bounds(np.array([0.0, 3.0]))]
+        [[0.0, 4.0], [2.0, 5.0]]
+        """
+        low = np.empty(s.shape) if low is None else low
+        high = np.empty(s.shape) if high is None else high
+        if self.linear is None:
+            at = np.clip(s, 0, self.table.size - 2).astype(np.intp)
+            np.take(self.table, at, out=low)
+            at += 1
+            np.take(self.table, at, out=high)
+            return low, high
+        step, offset, scale = self.linear
+        np.multiply(s, step / scale, out=high)
+        high += offset / scale
+        np.subtract(high, step / scale, out=low)
+        if offset > step:  # d(-1) by the formula would be positive (Imperiali): zero it by mask
+            low[s < 1] = 0.0
+        else:
+            np.maximum(low, 0.0, out=low)
+        return low, high
 
 
 def _rounding(sp: Signpost, top: int) -> _Rounding:
@@ -152,6 +190,7 @@ class _JointPlan:
     present: BoolArray  # (D, K)
     options: Mapping[str, tuple[str, str]]  # option -> (party, alliance), for the threshold's keys
     start: tuple[FloatArray, FloatArray] | None = None  # row and column multipliers of the observed votes
+    work: dict[int, _Work] = field(default_factory=dict)  # scratch arrays of each thread, kept across chunks
     base: IntArray | None = None  # (D, K) certified seats of the observed votes (tiers without threshold)
 
 
@@ -194,41 +233,71 @@ def _matrix(jp: _JointPlan, v: IntArray, excluded: BoolArray | None) -> IntArray
     return flat.reshape(runs, dcount, jp.width)
 
 
-def _fit(
-    rnd: _Rounding, y: FloatArray, house: FloatArray, mu: FloatArray
-) -> tuple[FloatArray, FloatArray, BoolArray]:
-    """Vector divisor apportionments of the rows of ``y`` (weights >= 0), each with its own ``house``.
+class _Work:
+    """Scratch arrays of one solve, kept across its rounds: on a machine where every fresh large array
+    costs page faults, reusing them made the lower apportionment about three times faster."""
 
-    ``mu`` proposes each row's multiplier (seats = the rounding of ``y * mu``); a row far off is first
-    scaled towards its house, then rows whose total is off are walked one seat at a time (to the cell
-    whose next signpost is reached first, or from the one whose last was). Returns the seats, the
-    multiplier in the middle of the interval that gives them (geometric mean of its ends), and which
-    rows fit (right total, and an interval that is not empty in floats). A proposal only: the
-    certificate decides.
+    def __init__(self) -> None:
+        self.arrays: dict[str, npt.NDArray[Any]] = {}
+
+    def __call__(self, name: str, shape: tuple[int, ...], dtype: type = np.float64) -> npt.NDArray[Any]:
+        """An uninitialised array of ``shape`` (a view of the one kept under ``name``, grown when needed).
+
+        >>> work = _Work()
+        >>> a = work("a", (4, 3)); b = work("a", (2, 3))
+        >>> b.shape, np.shares_memory(a, b)
+        ((2, 3), True)
+        """
+        size = math.prod(shape)
+        kept = self.arrays.get(name)
+        if kept is None or kept.size < size or kept.dtype != dtype:
+            kept = self.arrays[name] = np.empty(size, dtype=dtype)
+        return kept[:size].reshape(shape)
+
+
+def _fit(
+    rnd: _Rounding, y: FloatArray, house: FloatArray, mu: FloatArray, work: _Work | None = None, tag: str = ""
+) -> tuple[FloatArray, FloatArray, BoolArray]:
+    """Vector divisor apportionments: in every run ``r``, vector ``m`` is ``y[r, :, m]`` (weights >= 0)
+    with its own ``house[r, m]`` and a proposed multiplier ``mu[r, m]`` (seats = the rounding of
+    ``y * mu``).
+
+    A vector far off is first scaled towards its house, then vectors whose total is off are walked one
+    seat at a time (to the cell whose next signpost is reached first, or from the one whose last was).
+    Returns the seats ``(R, L, M)``, the multipliers ``(R, M)`` in the middle of the intervals that give
+    them (geometric mean of their ends), and which vectors fit (right total, and an interval that is not
+    empty in floats). A proposal only: the certificate decides. Sums over the short axis are matrix
+    products with a vector of ones (exact: whole numbers far below 2**53), several times faster than
+    numpy's reductions of short axes.
 
     >>> from seats.methods.signposts import DHONDT
-    >>> y = np.array([[600.0, 310.0, 100.0], [600.0, 300.0, 100.0]])
-    >>> s, mu, ok = _fit(_rounding(DHONDT, 9), y, np.array([5.0, 5.0]), np.ones(2))
-    >>> s.tolist(), ok.tolist(), bool(1 / 155 < mu[0] < 1 / 150)
-    ([[3.0, 2.0, 0.0], [4.0, 1.0, 0.0]], [True, False], True)
+    >>> y = np.array([[600.0, 310.0, 100.0], [600.0, 300.0, 100.0]]).T[None]  # one run, two vectors
+    >>> s, mu, ok = _fit(_rounding(DHONDT, 9), y, np.array([[5.0, 5.0]]), np.ones((1, 2)))
+    >>> s[0].T.tolist(), ok.tolist(), bool(1 / 155 < mu[0, 0] < 1 / 150)
+    ([[3.0, 2.0, 0.0], [4.0, 1.0, 0.0]], [[True, False]], True)
 
-    (In the second row the fifth seat is tied, 600 / 4 = 300 / 2: no multiplier interval is left.)
+    (In the second vector the fifth seat is tied, 600 / 4 = 300 / 2: no multiplier interval is left.)
     """
-    pos = y > 0
-    s = rnd.seats(y * mu[:, None])
-    gap = house - s.sum(axis=1)
+    work = _Work() if work is None else work
+    ones = np.ones(y.shape[1])
+    s = work("seats" + tag, y.shape)  # (returned: the caller copies what it keeps before the next fit)
+    np.multiply(y, mu[:, None, :], out=s)
+    rnd.seats(s, out=s)
+    gap = house - np.matmul(ones, s)
     for _ in range(_RESCALE):  # a multiplier far off (a first guess): scaled towards the house first
-        far = np.flatnonzero(np.abs(gap) > _NEAR)
-        if not far.size:
+        r, m = np.nonzero(np.abs(gap) > _NEAR)
+        if not r.size:
             break
         mu = mu.copy()
-        mu[far] *= (house[far] + 0.5) / (house[far] - gap[far] + 0.5)
-        s[far] = rnd.seats(y[far] * mu[far, None])
-        gap[far] = house[far] - s[far].sum(axis=1)
-    off = np.flatnonzero(gap)
-    if off.size:
-        yo, so, go, po = y[off], s[off], gap[off], pos[off]
-        idx = np.arange(off.size)
+        mu[r, m] *= (house[r, m] + 0.5) / (house[r, m] - gap[r, m] + 0.5)
+        again = rnd.seats(y[r, :, m] * mu[r, m][:, None])
+        s[r, :, m] = again
+        gap[r, m] = house[r, m] - again.sum(axis=1)
+    r, m = np.nonzero(gap)
+    if r.size:
+        yo, so, go = y[r, :, m], s[r, :, m], gap[r, m]
+        po = yo > 0
+        idx = np.arange(r.size)
         for _ in range(_WALK):
             idx = idx[go[idx] != 0]
             if not idx.size:
@@ -241,14 +310,14 @@ def _fit(
             up = np.flatnonzero((g > 0) & np.isfinite(nxt.min(axis=1, initial=np.inf)))
             down = np.flatnonzero((g < 0) & np.isfinite(last.max(axis=1, initial=-np.inf)))
             if not up.size and not down.size:
-                break  # rows that cannot move: no votes to take a seat, or no seat to give up
+                break  # vectors that cannot move: no votes to take a seat, or no seat to give up
             so[idx[up], nxt[up].argmin(axis=1)] += 1
             go[idx[up]] -= 1
             so[idx[down], last[down].argmax(axis=1)] -= 1
             go[idx[down]] += 1
-        s[off] = so
-        gap[off] = go
-    lo, hi = _interval(rnd, y, s, axis=1)
+        s[r, :, m] = so
+        gap[r, m] = go
+    lo, hi = _interval(rnd, y, s, work)
     finite = np.isfinite(hi)
     new = np.where(lo > 0, np.sqrt(lo * np.where(finite, hi, lo)), hi / 2)
     new = np.where(finite, new, np.where(lo > 0, 2 * lo, mu))
@@ -256,20 +325,25 @@ def _fit(
     return s, new, fitted
 
 
-def _interval(rnd: _Rounding, y: FloatArray, s: FloatArray, axis: int) -> tuple[FloatArray, FloatArray]:
-    """The multipliers ``m`` (one per vector along ``axis``) with ``d(s - 1) <= y * m <= d(s)`` in every cell
-    with weight: ``[lo, hi]`` (``lo = 0`` and ``hi = inf`` when nothing bounds them).
+def _interval(
+    rnd: _Rounding, y: FloatArray, s: FloatArray, work: _Work | None = None
+) -> tuple[FloatArray, FloatArray]:
+    """The multipliers ``mu[r, m]`` with ``d(s - 1) <= y * mu <= d(s)`` in every cell ``y[r, :, m]`` with
+    weight: ``[lo, hi]`` (``lo = 0`` and ``hi = inf`` when nothing bounds them).
 
-    Cells without weight (``pos`` false, 0 seats) give NaN or infinite bounds, which the NaN-ignoring
-    reductions skip (no masked division: a plain reciprocal is several times faster)."""
+    Cells without weight (0 seats) give NaN or infinite bounds, which the NaN-ignoring ``fmax`` and
+    ``fmin`` skip (no masked division). Reduced slice by slice along axis 1 (contiguous blocks: faster
+    than numpy's reduction of a short axis)."""
+    work = _Work() if work is None else work
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        inv = np.reciprocal(y)
-        high = rnd.step(s)
-        low = rnd.step(s - 1)
-        high *= inv
-        low *= inv
-        lo = np.fmax.reduce(low, axis=axis, initial=0.0)
-        hi = np.fmin.reduce(high, axis=axis, initial=np.inf)
+        low, high = rnd.bounds(s, work("low", y.shape), work("high", y.shape))
+        high /= y
+        low /= y
+        lo = np.zeros((y.shape[0], y.shape[2]))
+        hi = np.full(lo.shape, np.inf)
+        for k in range(y.shape[1]):
+            np.fmax(lo, low[:, k], out=lo)
+            np.fmin(hi, high[:, k], out=hi)
     return lo, hi
 
 
@@ -302,7 +376,12 @@ def _guess(rnd: _Rounding, x: FloatArray, house: FloatArray) -> FloatArray:
 
 
 def _lower(
-    jp: _JointPlan, w: IntArray, house: IntArray, totals: IntArray, rounds: int | None = None
+    jp: _JointPlan,
+    w: IntArray,
+    house: IntArray,
+    totals: IntArray,
+    rounds: int | None = None,
+    work: _Work | None = None,
 ) -> tuple[IntArray, BoolArray, FloatArray, FloatArray]:
     """Alternating scaling on ``(runs, D, P)`` votes with magnitudes ``house`` (D,) and column totals
     ``totals`` (runs, P): the proposed seats, which runs are certified (see the module docstring), and
@@ -310,11 +389,15 @@ def _lower(
     votes) when there are some."""
     runs, dcount, width = w.shape
     rnd = jp.rounding
-    x = w.astype(np.float64)
-    xt = np.ascontiguousarray(x.transpose(0, 2, 1))
+    work = _Work() if work is None else work
+    x = work("x", w.shape)
+    np.copyto(x, w, casting="unsafe")  # (int64 votes below 2**53: exact; larger ones fail the certificate)
+    xt = work("xt", (runs, width, dcount))
+    np.copyto(xt, x.transpose(0, 2, 1))
     m = house.astype(np.float64)
     n = totals.astype(np.float64)
-    seats = np.zeros(x.shape)
+    seats = work("found", w.shape)
+    seats.fill(0.0)
     done = np.zeros(runs, dtype=bool)
     if jp.start is not None:
         row = np.tile(jp.start[0], (runs, 1))
@@ -323,42 +406,59 @@ def _lower(
         row = np.ones((runs, dcount))
         col = _guess(rnd, xt.reshape(runs * width, dcount), n.reshape(-1)).reshape(runs, width)
     active = np.arange(runs)
+    across_rows, across_cols = np.ones(dcount), np.ones(width)
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         for _ in range(_ROUNDS if rounds is None else rounds):
             if not active.size:
                 break
-            y = (xt[active] * row[active][:, None, :]).reshape(-1, dcount)
-            s, mu, fitted = _fit(rnd, y, n[active].reshape(-1), col[active].reshape(-1))
-            col[active] = mu.reshape(-1, width)
-            st = s.reshape(-1, width, dcount)
-            hit = fitted.reshape(-1, width).all(axis=1) & (st.sum(axis=1) == m).all(axis=1)
-            seats[active[hit]] = st[hit].transpose(0, 2, 1)
+            # columns: each option's seats over the districts, given the row multipliers
+            y = _scaled(work, "y", x, active, row[active])
+            s, mu, fitted = _fit(rnd, y, n[active], col[active], work, "c")
+            col[active] = mu
+            hit = fitted.all(axis=1) & (np.matmul(s, across_cols) == m).all(axis=1)
+            seats[active[hit]] = s[hit]
             done[active[hit]] = True
             active = active[~hit]
             if not active.size:
                 break
-            z = (x[active] * col[active][:, None, :]).reshape(-1, width)
-            s, mu, fitted = _fit(rnd, z, np.tile(m, active.size), row[active].reshape(-1))
-            row[active] = mu.reshape(-1, dcount)
-            sr = s.reshape(-1, dcount, width)
-            hit = fitted.reshape(-1, dcount).all(axis=1) & (sr.sum(axis=1) == n[active]).all(axis=1)
-            seats[active[hit]] = sr[hit]
+            # rows: each district's seats over the options, given the column multipliers
+            z = _scaled(work, "y", xt, active, col[active])
+            s, mu, fitted = _fit(rnd, z, np.broadcast_to(m, (active.size, dcount)), row[active], work, "r")
+            row[active] = mu
+            hit = fitted.all(axis=1) & (np.matmul(s, across_rows) == n[active]).all(axis=1)
+            seats[active[hit]] = s[hit].transpose(0, 2, 1)
             done[active[hit]] = True
             active = active[~hit]
         idx = np.flatnonzero(done)
         certified = np.zeros(runs, dtype=bool)
-        if idx.size:
+        if idx.size == runs:  # (no copies of the votes and seats when every run converged)
+            certified, row, col = _certify(rnd, x, seats, row, col, m, n, work)
+        elif idx.size:
             certified[idx], row[idx], col[idx] = _certify(
-                rnd, x[idx], seats[idx], row[idx], col[idx], m, n[idx]
+                rnd, x[idx], seats[idx], row[idx], col[idx], m, n[idx], work
             )
     return seats.astype(np.int64), certified, row, col
+
+
+def _scaled(work: _Work, name: str, x: FloatArray, active: IntArray, by: FloatArray) -> FloatArray:
+    """``x[active] * by[:, :, None]`` in the scratch array ``name`` (no copy of ``x`` while every run is
+    active)."""
+    out = work(name, (active.size, *x.shape[1:]))
+    if active.size == x.shape[0]:
+        np.multiply(x, by[:, :, None], out=out)
+    else:
+        np.take(x, active, axis=0, out=out)
+        out *= by[:, :, None]
+    return out
 
 
 def _centre(rnd: _Rounding, x: FloatArray, s: FloatArray, other: FloatArray, axis: int) -> FloatArray:
     """Each row's (``axis=2``) or column's (``axis=1``) multiplier moved to the geometric middle of the
     interval that keeps its seats, given the other side's multipliers ``other`` (NaN where it is empty)."""
     y = x * (other[:, None, :] if axis == 2 else other[:, :, None])
-    lo, hi = _interval(rnd, y, s, axis)
+    if axis == 2:  # reduce over the options: the transposed views
+        y, s = y.transpose(0, 2, 1), s.transpose(0, 2, 1)
+    lo, hi = _interval(rnd, y, s)
     mid = np.where(lo > 0, np.sqrt(lo * np.where(np.isfinite(hi), hi, lo)), hi / 2)
     out: FloatArray = np.where(np.isfinite(hi) & (lo < hi) & (mid > 0), mid, np.nan)
     return out
@@ -383,10 +483,11 @@ def _certify(
     col: FloatArray,
     house: FloatArray,
     totals: FloatArray,
+    work: _Work | None = None,
 ) -> tuple[BoolArray, FloatArray, FloatArray]:
     """Runs whose seats ``s`` the multipliers prove: strictly inside every rounding interval, by a margin
     far above float error, with both margins met (see the module docstring); and the multipliers used."""
-    certified = _proved(rnd, x, s, row, col, house, totals)
+    certified = _proved(rnd, x, s, row, col, house, totals, work)
     again = np.flatnonzero(~certified)
     if again.size:
         # centre both sides once (keeping the seats): the cells leave their signposts as far as the
@@ -407,16 +508,33 @@ def _proved(
     col: FloatArray,
     house: FloatArray,
     totals: FloatArray,
+    work: _Work | None = None,
 ) -> BoolArray:
     """The certificate itself: every quotient strictly inside its interval by ``2 * _TOL`` (cells without
     votes hold no seat), multipliers in range, votes exact in float64, both margins met."""
-    q = x * row[:, :, None] * col[:, None, :]
-    inside = (q * (1 + 2 * _TOL) < rnd.step(s)) & (q > rnd.step(s - 1) * (1 + 2 * _TOL))
-    cells = np.where(x > 0, inside, s == 0).all(axis=(1, 2))
+    work = _Work() if work is None else work
+    q = work("q", x.shape)
+    np.multiply(x, row[:, :, None], out=q)
+    q *= col[:, None, :]
+    low, high = rnd.bounds(s, work("low", x.shape), work("high", x.shape))
+    low *= 1 + 2 * _TOL
+    inside = np.greater(q, low, out=work("inside", x.shape, np.bool_))  # (NaN never passes)
+    q *= 1 + 2 * _TOL
+    below = np.less(q, high, out=work("below", x.shape, np.bool_))
+    inside &= below
+    # a cell with votes must be inside its interval; a cell without holds no seat
+    votes = np.greater(x, 0.0, out=work("votes", x.shape, np.bool_))
+    inside &= votes
+    empty = np.equal(s, 0.0, out=below)
+    np.logical_not(votes, out=votes)
+    empty &= votes
+    inside |= empty
+    cells = inside.reshape(x.shape[0], -1).all(axis=1)
     scaled = ((row >= 1 / _RANGE) & (row <= _RANGE)).all(axis=1) & (
         (col >= 1 / _RANGE) & (col <= _RANGE)
     ).all(axis=1)
-    sums = (s.sum(axis=2) == house).all(axis=1) & (s.sum(axis=1) == totals).all(axis=1)
+    sums = (np.matmul(s, np.ones(s.shape[2])) == house).all(axis=1)
+    sums &= (np.matmul(np.ones(s.shape[1]), s) == totals).all(axis=1)
     exact = (x <= _SAFE).all(axis=(1, 2)) & (s >= 0).all(axis=(1, 2))
     proved: BoolArray = cells & scaled & sums & exact
     return proved
@@ -439,7 +557,8 @@ def _solve_joint(
     full = np.zeros(w.shape, dtype=np.int64)
     good = np.zeros(runs, dtype=bool)
     if todo.size:
-        got, proved, _, _ = _lower(jp, w[todo], plan.house, upper[todo])
+        work = jp.work.setdefault(threading.get_ident(), _Work())
+        got, proved, _, _ = _lower(jp, w[todo], plan.house, upper[todo], work=work)
         full[todo] = got
         good[todo] = proved
     seats = np.where(jp.present[None], full.reshape(runs, -1)[:, jp.cell], 0)
