@@ -545,10 +545,9 @@ def _solve_joint(
 ) -> _Outcome:
     """Allocate a biproportional tier's ``(runs, D, K)`` votes in every run (see the module docstring).
 
-    The outcome lists every (run, district) row with its seats (no base seats); a run's tie or failure
-    is recorded under :data:`WHOLE_TIER`.
+    A run's tie or failure is recorded under :data:`WHOLE_TIER` (its seats are zeros: it is left out).
     """
-    runs, dcount, _ = v.shape
+    runs, dcount, width = v.shape
     w = _matrix(jp, v, excluded)
     totals = w.sum(axis=1)
     upper, certified = _uppers(jp, totals, int(plan.house.sum()))
@@ -563,13 +562,20 @@ def _solve_joint(
         good[todo] = proved
     seats = np.where(jp.present[None], full.reshape(runs, -1)[:, jp.cell], 0)
     rows = np.stack(np.divmod(np.arange(runs * dcount), dcount), axis=1)
-    out = _outcome(
+    every = _outcome(
         np.zeros(plan.col.shape, dtype=np.int64), np.zeros((runs, dcount), dtype=bool), rows, seats
     )
     pending = np.flatnonzero(~good)
     if pending.size:
         log.debug("tier %s: %d of %d runs to the exact engine", plan.tier.id, pending.size, runs)
-        _exact_joint(plan, jp, out, v, pending.tolist(), first_run, seed)
+        _exact_joint(plan, jp, every, v, pending.tolist(), first_run, seed)
+    # kept compact, as other tiers' outcomes: the rows with the observed seats (or, in a tier with a
+    # threshold, the first run's) are marked, only the others are listed (the main thread tallies them)
+    local = every.seats.reshape(runs, dcount, width)
+    base = jp.base if jp.base is not None else local[0].copy()
+    kept = (local == base[None]).all(axis=2)
+    out = _outcome(base, kept, np.argwhere(~kept), local[~kept])
+    out.tied, out.settled, out.unfilled = every.tied, every.settled, every.unfilled
     return out
 
 
