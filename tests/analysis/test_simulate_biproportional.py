@@ -354,3 +354,12 @@ def test_certified_lower_apportionments_equal_the_exact_engine(method: str) -> N
         assert got[r].tolist() == seats_r and not ties, r
         checked += 1
     assert checked > 10  # (many random margins admit no apportionment, or need d(0) = 0's first seats)
+
+
+def test_the_number_of_workers_does_not_change_the_seats(tmp_path: Path) -> None:
+    """Each worker thread solves its chunks in scratch arrays of its own: one thread or three, the same."""
+    rs = toy(tmp_path, ties="order")
+    one = simulate(rs, toy_votes(), runs=3500, seed=12, noise="dirichlet:80", workers=1)
+    three = simulate(rs, toy_votes(), runs=3500, seed=12, noise="dirichlet:80", workers=3)
+    assert np.array_equal(one.seats, three.seats) and np.array_equal(one.run_index, three.run_index)
+    assert one.tie_districts == three.tie_districts and len({tuple(r) for r in one.seats.tolist()}) > 8
