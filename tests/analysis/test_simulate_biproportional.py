@@ -363,3 +363,15 @@ def test_the_number_of_workers_does_not_change_the_seats(tmp_path: Path) -> None
     three = simulate(rs, toy_votes(), runs=3500, seed=12, noise="dirichlet:80", workers=3)
     assert np.array_equal(one.seats, three.seats) and np.array_equal(one.run_index, three.run_index)
     assert one.tie_districts == three.tie_districts and len({tuple(r) for r in one.seats.tolist()}) > 8
+
+
+def test_a_district_threshold_is_applied_to_every_run(tmp_path: Path) -> None:
+    text = TOY.replace(
+        'options = { rounding = "sainte-lague" }',
+        'options = { rounding = "sainte-lague" }\nthreshold = "10%"\nthreshold_scope = "district"',
+    )
+    rs = toy(tmp_path, text, ties="order")
+    res = simulate(rs, toy_votes(), runs=300, seed=9, noise="dirichlet:50", keep_votes=True)
+    b = res.parties.index("B")  # B (12.6% of S1, 7% of S2, 8% of S3) passes in S1 only, mostly
+    assert (res.tier_seats["list"][:, b] > 0).any()
+    assert_runs_equal_scalar(rs, res, range(0, res.kept, 11))
