@@ -94,6 +94,7 @@ def simulate_cmd(
       seats simulate ve-2020-an --runs 10000 --seed 1 --noise multinomial
       seats simulate ve-2020-an --runs 5000 --seed 1 --noise dirichlet:2000 --by party
       seats simulate ve-2020-an --set tiers.state-list.method=sainte-lague --format parquet -o sl.parquet
+      seats simulate ve-2020-an --set tiers.state-list.method=biproportional --runs 10000 --seed 1
       seats simulate ve-2020-an --runs 50000 --seed 1 --workers 2 --quiet
     """
     from seats.analysis.simulate import CHUNK, simulate
