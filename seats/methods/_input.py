@@ -10,6 +10,9 @@ from fractions import Fraction
 from operator import countOf
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from seats.errors import InvalidSeatsError, InvalidVotesError
 
 __all__ = [
@@ -19,6 +22,7 @@ __all__ = [
     "eligible",
     "normalise_bounds",
     "normalise_votes",
+    "ones_of",
     "packed_votes",
 ]
 
@@ -77,6 +81,28 @@ def packed_votes(votes: tuple[int, ...]) -> array[int] | None:
         return array("Q", votes)
     except OverflowError:
         return None
+
+
+# Read-only arrays of ones by (length, dtype), for the numpy fast paths: a dot product
+# with one adds up a small array of whole numbers faster than ``np.add.reduce`` (one
+# BLAS or integer loop, exact while the sum stays below 2**53 or 2**63). Kept small.
+_ONES: dict[tuple[int, type[np.generic]], npt.NDArray[Any]] = {}
+
+
+def ones_of(m: int, dtype: type[np.generic]) -> npt.NDArray[Any]:
+    """A read-only array of ``m`` ones of ``dtype``, made once for each length.
+
+    >>> ones_of(3, np.int64).tolist(), ones_of(3, np.int64) is ones_of(3, np.int64)
+    ([1, 1, 1], True)
+    """
+    found = _ONES.get((m, dtype))
+    if found is None:
+        found = np.ones(m, dtype=dtype)
+        found.flags.writeable = False
+        if len(_ONES) >= 64:
+            _ONES.clear()
+        _ONES[m, dtype] = found
+    return found
 
 
 def normalise_votes(

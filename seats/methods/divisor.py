@@ -36,7 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from seats.errors import InvalidSeatsError, InvalidVotesError
-from seats.methods._input import as_fraction, eligible, normalise_bounds, packed_votes
+from seats.methods._input import as_fraction, eligible, normalise_bounds, ones_of, packed_votes
 from seats.methods.signposts import LinearSignpost, Signpost, compare
 from seats.methods.ties import check_policy, settle
 from seats.results import Allocation, Deferred, DivisorCertificate, TieEvent
@@ -225,7 +225,7 @@ def _numpy_fast(
     beta = 1.0 - a
     total_f = float(total)
     c = (house - m * (beta - 0.5)) / total_f
-    ones = _ones(m)
+    ones = ones_of(m, np.float64)
     previous: tuple[float, int] | None = None
     for _ in range(6):  # steps on the divisor while far off
         if not 0 < c < math.inf:
@@ -244,7 +244,7 @@ def _numpy_fast(
             break
         previous, c = (c, got), _next_c(c, got, previous, house, total_f)
     if a == 1.0:  # D'Hondt: the last seat's inverse quotient is s / v
-        w = (s + 1.0) / va
+        w = (s + ones) / va  # an array operand: cheaper than a Python float for numpy
         u = s / va
     else:
         d = s + a
@@ -306,24 +306,6 @@ def _numpy_fast(
         seats_out = full.tolist()
     certificate = Deferred(partial(_numpy_certificate, sp, v, seats, w, u, k_next, k_last, excluded))
     return Allocation.build(method, house, parties, votes, seats_out, (), certificate, excluded, thr)
-
-
-# ones of the last length asked for, to add up whole-number float arrays with a dot
-# product (one BLAS call, cheaper than ``np.add.reduce`` on a hundred elements).
-# Read-only; one tuple assigned at once, so threads never see a half-made pair.
-_ONES: tuple[int, FloatArray] = (0, np.ones(0))
-
-
-def _ones(m: int) -> FloatArray:
-    """A read-only array of ``m`` ones (kept for the next call of the same length)."""
-    global _ONES
-    cached = _ONES
-    if cached[0] == m:
-        return cached[1]
-    ones = np.ones(m)
-    ones.flags.writeable = False
-    _ONES = (m, ones)
-    return ones
 
 
 def _numpy_certificate(

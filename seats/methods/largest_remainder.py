@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from seats.errors import InvalidSeatsError, InvalidVotesError
-from seats.methods._input import as_fraction, eligible, normalise_bounds, packed_votes
+from seats.methods._input import as_fraction, eligible, normalise_bounds, ones_of, packed_votes
 from seats.methods.ties import check_policy, settle
 from seats.results import Allocation, Deferred, QuotaCertificate, RemainderMap, TieEvent
 
@@ -268,7 +268,7 @@ def _numpy_fast(
         va = np.frombuffer(packed, dtype=np.int64)[idx]
     m = len(va)
     whole, part = np.divmod(va * r if r != 1 else va, p)
-    left = house - int(np.add.reduce(whole))
+    left = house - int(whole.dot(ones_of(m, np.int64)))  # at most total * r / p < 2**63: exact
     changed: np.ndarray | None = None
     if left > 0:
         if left >= m:

@@ -665,12 +665,16 @@ def test_fast_path_with_many_parties_hands_over_ties_and_huge_votes() -> None:
 def test_numpy_fast_path_sums_with_cached_ones_of_each_length() -> None:
     # the whole-number seat arrays are added up by a dot product with a cached array of
     # ones; alternating party counts must never reuse ones of the wrong length
+    import numpy as np
+
     from seats.methods import divisor
+    from seats.methods._input import ones_of
     from seats.methods.signposts import DHONDT, SAINTE_LAGUE
 
-    ones = divisor._ones(31)
+    ones = ones_of(31, np.float64)
     assert ones.shape == (31,) and not ones.flags.writeable and float(ones.sum()) == 31.0
-    assert divisor._ones(31) is ones and divisor._ones(32).shape == (32,)
+    assert ones_of(31, np.float64) is ones and ones_of(32, np.float64).shape == (32,)
+    assert ones_of(31, np.int64).dtype == np.int64
     for m in (30, 45, 30, 45, 107):
         counts = tuple(10**6 // (k + 1) + 13 * k for k in range(m))
         parties = tuple(names(m))
