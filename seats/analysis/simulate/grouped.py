@@ -8,9 +8,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from seats.analysis.simulate import plan as _plan
 from seats.analysis.simulate.common import BoolArray, FloatArray, IntArray
 from seats.analysis.simulate.noise import _multinomial
-from seats.analysis.simulate.plan import _clear, _derive, _quick, _TierPlan
+from seats.analysis.simulate.plan import _derive, _quick, _TierPlan
 from seats.analysis.simulate.solve import _exact, _fast, _index, _Outcome, _outcome, _rows, _solve_fast
 
 
@@ -82,25 +83,29 @@ def _grouped(plan: _TierPlan, derived: Sequence[_TierPlan]) -> _Grouped | None:
         arr[np.searchsorted(uniq, t.col[t.base > 0])] = np.inf  # a seat winner is never grouped
         # options in the order they first appear, district by district (ties in the sort below keep it)
         sums.append({int(uniq[i]): arr[i] for i in np.argsort(seen_at, kind="stable").tolist()})
-    lasts = [_last_quotients(t) for t in tiers]
+    # every tier's districts side by side: one flat row per option, checked by one vectorised test
+    flat_last = np.concatenate([_last_quotients(t) for t in tiers])
+    margin, z = _plan._LAZY_MARGIN, _plan._LAZY_Z  # read at each call, as _clear reads them
 
-    def fits(q: list[FloatArray]) -> bool:
-        return all(
-            _clear(float(a), float(b))
-            for qt, lt in zip(q, lasts, strict=True)
-            for a, b in zip(qt, lt, strict=True)
-            if a > 0
-        )
+    def fits(q: FloatArray) -> bool:
+        """Whether every positive entry of ``q`` passes :func:`_clear` against its last quotient
+        (the same float operations, elementwise; ``inf - inf`` is ``nan`` and fails as there)."""
+        keep = q > 0
+        a, b = q[keep], flat_last[keep]
+        with np.errstate(invalid="ignore"):
+            ok = (a <= margin * b) & (b - a >= z * np.sqrt(np.maximum(a + b, 0.0)))
+        return bool(ok.all())
 
+    widths = [t.col.shape[0] for t in tiers]
     options = sorted(sums[0], key=lambda o: -float(np.sum(sums[0][o])))
     groups: list[list[int]] = []
-    load: list[list[FloatArray]] = []
+    load: list[FloatArray] = []
     for o in options:
-        q = [per.get(o, np.zeros(len(lt))) for per, lt in zip(sums, lasts, strict=True)]
+        q = np.concatenate([per.get(o, np.zeros(w)) for per, w in zip(sums, widths, strict=True)])
         if not fits(q):
             continue
         for g, have in enumerate(load):  # first fit, largest lists first
-            both = [a + b for a, b in zip(have, q, strict=True)]
+            both = have + q
             if fits(both):
                 groups[g].append(o)
                 load[g] = both
@@ -136,44 +141,58 @@ def _compact(
 ) -> tuple[_TierPlan, IntArray, IntArray, IntArray, FloatArray]:
     """``plan`` on its majors, then one pseudo-list per group (``group:N``, global column of a member)."""
     dcount = len(plan.names)
-    cols = plan.col.tolist()
-    majors = [[k for k in range(len(n)) if cols[d][k] not in grouped] for d, n in enumerate(plan.names)]
+    cols, obs = plan.col.tolist(), plan.observed.tolist()
+    proxy = {g: o for o, g in sorted(grouped.items(), reverse=True)}  # each group's smallest member
+    proxies = [proxy[g] for g in range(count)]
+    # each district's rows built as lists and turned into arrays at once (no per-row numpy assignments)
+    majors: list[list[int]] = []
+    sums: list[list[int]] = []
+    mem: list[list[list[int]]] = []
+    for d, n in enumerate(plan.names):
+        row_col, row_obs = cols[d], obs[d]
+        ks: list[int] = []
+        total = [0] * count
+        row_mem: list[list[int]] = [[] for _ in range(count)]
+        for k in range(len(n)):
+            g = grouped.get(row_col[k])
+            if g is None:
+                ks.append(k)
+            else:
+                total[g] += row_obs[k]
+                row_mem[g].append(k)
+        majors.append(ks)
+        sums.append(total)
+        mem.append(row_mem)
     jmax = max((len(m) for m in majors), default=0)
     width = jmax + count
-    col = np.full((dcount, width), -1, dtype=np.int64)
-    observed = np.zeros((dcount, width), dtype=np.int64)
-    major = np.full((dcount, max(jmax, 1)), -1, dtype=np.int64)
-    gcol = np.zeros((dcount, count), dtype=np.int64)
-    mem: list[list[list[int]]] = [[[] for _ in range(count)] for _ in range(dcount)]
-    names = []
-    proxy = {g: o for o, g in sorted(grouped.items(), reverse=True)}
-    for d, ks in enumerate(majors):
-        j = len(ks)
-        major[d, :j] = ks
-        col[d, :j] = plan.col[d, ks]
-        observed[d, :j] = plan.observed[d, ks]
-        gcol[d] = np.arange(j, j + count)
-        col[d, j : j + count] = [proxy[g] for g in range(count)]
-        row_col = plan.col[d].tolist()
-        row_obs = plan.observed[d].tolist()
-        sums = [0] * count
-        for k in range(len(plan.names[d])):
-            g = grouped.get(row_col[k])
-            if g is not None:
-                sums[g] += row_obs[k]
-                mem[d][g].append(k)
-        observed[d, j : j + count] = sums
-        names.append(tuple(plan.names[d][k] for k in ks) + tuple(f"group:{g + 1}" for g in range(count)))
+    mwidth = max(jmax, 1)
+    col = np.array(
+        [[cols[d][k] for k in ks] + proxies + [-1] * (jmax - len(ks)) for d, ks in enumerate(majors)],
+        dtype=np.int64,
+    ).reshape(dcount, width)
+    observed = np.array(
+        [[obs[d][k] for k in ks] + sums[d] + [0] * (jmax - len(ks)) for d, ks in enumerate(majors)],
+        dtype=np.int64,
+    ).reshape(dcount, width)
+    major = np.array([ks + [-1] * (mwidth - len(ks)) for ks in majors], dtype=np.int64)
+    major = major.reshape(dcount, mwidth)
+    gcol = np.array([list(range(len(ks), len(ks) + count)) for ks in majors], dtype=np.int64)
+    gcol = gcol.reshape(dcount, count)
+    names = [
+        tuple(plan.names[d][k] for k in ks) + tuple(f"group:{g + 1}" for g in range(count))
+        for d, ks in enumerate(majors)
+    ]
     mmax = max((len(m) for row in mem for m in row), default=1)
     members = np.full((dcount, count, mmax), -1, dtype=np.int64)
     p_members = np.zeros((dcount, count, mmax))
     if with_members:
-        for d, row in enumerate(mem):
-            for g, ks in enumerate(row):
-                members[d, g, : len(ks)] = ks
-                total = int(plan.observed[d, ks].sum()) if ks else 0
-                if total:
-                    p_members[d, g, : len(ks)] = plan.observed[d, ks] / total
+        members = np.array(
+            [[ks + [-1] * (mmax - len(ks)) for ks in row] for row in mem], dtype=np.int64
+        ).reshape(dcount, count, mmax)
+        held = members >= 0
+        votes = np.where(held, plan.observed[np.arange(dcount)[:, None, None], np.where(held, members, 0)], 0)
+        total_votes = votes.sum(axis=2, keepdims=True)
+        np.divide(votes, total_votes, out=p_members, where=held & (total_votes > 0))
     compact = _TierPlan(
         plan.tier, plan.policy, plan.spec, plan.districts, plan.house, tuple(names), col, observed
     )
