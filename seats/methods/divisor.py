@@ -242,6 +242,14 @@ def _numpy_fast(
         got = int(s.dot(ones))  # whole numbers below 2**53: exact in any order of addition
         if abs(got - house) <= _SEQUENTIAL:
             break
+        if previous is None and got > house:
+            # c falls: a party without seats keeps none, so the seats move with the votes
+            # of the others only (a long tail of small parties makes that far less than V)
+            held = float(va.dot(np.minimum(s, ones)))  # got > house > 0: someone holds seats
+            lower = c + (house - got) / held
+            if lower > 0:
+                previous, c = (c, got), lower
+                continue
         previous, c = (c, got), _next_c(c, got, previous, house, total_f)
     if a == 1.0:  # D'Hondt: the last seat's inverse quotient is s / v
         w = (s + ones) / va  # an array operand: cheaper than a Python float for numpy

@@ -683,3 +683,25 @@ def test_numpy_fast_path_sums_with_cached_ones_of_each_length() -> None:
             assert fast is not None
             assert fast == divisor._general(sp, sp.name, parties, counts, 3 * m, None)
             assert sum(fast.seats.values()) == 3 * m
+
+
+@pytest.mark.parametrize("method", FAST_PATH)
+@pytest.mark.parametrize("house", [3, 48, 277, 1000])
+def test_numpy_fast_path_with_a_long_tail_of_tiny_parties_equals_the_general_engine(
+    method: str, house: int
+) -> None:
+    from seats.methods import divisor
+
+    # most parties below one quota: the first divisor gives far too many seats, and the
+    # step down counts only the votes of parties that hold seats; zero votes and a
+    # threshold leave parties out of it
+    draw = random.Random(house)
+    counts = [int(5_000_000 / (k + 1) ** 1.6 * draw.uniform(0.7, 1.4)) for k in range(107)]
+    draw.shuffle(counts)
+    counts[3] = counts[50] = 0
+    sp = REGISTRY[method].signpost
+    assert isinstance(sp, LinearSignpost)
+    for threshold in (None, Fraction(1, 200)):
+        check_fast_path(method, (dict(zip(names(107), counts, strict=True)), house, threshold))
+        if house >= 48:  # no near-tie here: the fast path answers (a test that cannot pass vacuously)
+            assert divisor._linear_fast(sp, method, tuple(names(107)), tuple(counts), house, threshold)
