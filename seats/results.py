@@ -17,7 +17,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable, ItemsView, Iterator, KeysView, Mapping, Sequence, ValuesView
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -481,9 +481,29 @@ class Allocation:
         excluded: tuple[str, ...] = (),
         threshold: Fraction | None = None,
     ) -> Allocation:
-        """An allocation from the seats in party order (wrapped in a read-only :class:`SeatMap`)."""
+        """An allocation from the seats in party order (wrapped in a read-only :class:`SeatMap`).
+
+        >>> a = Allocation.build("hare", 2, ("A", "B"), (3, 1), [2, 0], (), None)
+        >>> a == Allocation("hare", 2, ("A", "B"), (3, 1), SeatMap(("A", "B"), (2, 0)), (), None)
+        True
+        """
         mapping = SeatMap(parties, seats if type(seats) is tuple else tuple(seats))
-        return cls(method, house_size, parties, votes, mapping, ties, certificate, excluded, threshold)
+        if cls is not Allocation:
+            return cls(method, house_size, parties, votes, mapping, ties, certificate, excluded, threshold)
+        # the fields' slots filled directly: what the frozen dataclass's __init__ does, in
+        # fewer steps (every method's result comes through here)
+        made = _new_object(Allocation)
+        s_method, s_house, s_parties, s_votes, s_seats, s_ties, s_cert, s_excluded, s_thr = _SLOT_SETTERS
+        s_method(made, method)
+        s_house(made, house_size)
+        s_parties(made, parties)
+        s_votes(made, votes)
+        s_seats(made, mapping)
+        s_ties(made, ties)
+        s_cert(made, certificate)
+        s_excluded(made, excluded)
+        s_thr(made, threshold)
+        return made
 
     @property
     def votes_by_party(self) -> dict[str, int]:
@@ -580,6 +600,12 @@ def _read_certificate(self: Allocation) -> Any:
         _CERTIFICATE_SLOT.__set__(self, cert)  # made once; the allocation stays frozen outside
     return cert
 
+
+_new_object = object.__new__
+# the slot setter of every field, in field order (build fills them all)
+_SLOT_SETTERS: tuple[Callable[[Allocation, Any], None], ...] = tuple(
+    Allocation.__dict__[f.name].__set__ for f in fields(Allocation)
+)
 
 # ``certificate`` stays a dataclass field (init, eq, repr, replace and pickling read it
 # through this property); only reading it can make a deferred certificate.

@@ -237,3 +237,29 @@ def test_a_deferred_certificate_is_made_once_when_read_and_stays_frozen() -> Non
     fast = seats.apportion(votes, 60)
     assert fast.certificate.reproduce(fast.votes_by_party) == dict(fast.seats)
     assert fast.certificate.lower < fast.certificate.divisor() < fast.certificate.upper
+
+
+def test_build_fills_every_field_as_the_constructor_does() -> None:
+    # Allocation.build sets the slots directly; the value must be the constructor's in every
+    # field (a field added later without a setter would fail here), and stay a frozen value
+    from seats.results import Allocation, SeatMap
+
+    tie = seats.TieEvent((2,), ("A", "B"), ("A",), "order", "A 3/1 = B 3/1")
+    args = ("dhondt", 2, ("A", "B"), (3, 3), (), (tie,), "cert", ("C",), Fraction(1, 20))
+    built = Allocation.build(*args[:4], [2, 0], *args[5:])
+    made = Allocation(*args[:4], SeatMap(("A", "B"), (2, 0)), *args[5:])
+    assert type(built) is Allocation
+    assert [getattr(built, f.name) for f in dataclasses.fields(Allocation)] == [
+        getattr(made, f.name) for f in dataclasses.fields(Allocation)
+    ]
+    assert built == made and repr(built) == repr(made)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.method = "hare"  # type: ignore[misc]
+    import pickle
+
+    assert pickle.loads(pickle.dumps(built)) == built
+
+    class Tagged(Allocation):
+        __slots__ = ()
+
+    assert type(Tagged.build(*args[:4], [2, 0], *args[5:])) is Tagged
