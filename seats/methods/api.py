@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from seats.methods._input import check_house, normalise_votes
+from seats.methods.divisor import divisor_method, fast_divisor
 from seats.methods.registry import MethodSpec, resolve
+from seats.methods.ties import POLICIES
 from seats.results import Allocation
 
 __all__ = ["apportion"]
@@ -58,6 +61,17 @@ def apportion(
     spec = resolve(method)
     parties, counts = normalise_votes(votes)
     house = check_house(seats)
+    if (
+        not options and threshold is None and min_seats is None and max_seats is None
+        and type(ties) is str and ties in POLICIES
+    ):
+        function = spec.function  # a registered divisor method: the fast path, without the detour
+        if type(function) is partial and function.func is divisor_method and not function.args:
+            signpost = function.keywords.get("signpost")
+            if signpost is not None and len(function.keywords) == 1:
+                fast = fast_divisor(signpost, spec.id, parties, counts, house)
+                if fast is not None:
+                    return fast
     if not options:  # every method takes these keywords: no need for the registry's option check
         return spec.function(
             parties, counts, house, method_id=spec.id, threshold=threshold, min_seats=min_seats,

@@ -41,7 +41,7 @@ from seats.methods.signposts import LinearSignpost, Signpost, compare
 from seats.methods.ties import check_policy, settle
 from seats.results import Allocation, Deferred, DivisorCertificate, TieEvent
 
-__all__ = ["divisor_method", "quotient_text"]
+__all__ = ["divisor_method", "fast_divisor", "quotient_text"]
 
 _TOL = 1e-9
 _FLOAT_BITS = 1000  # votes of more bits are scaled down before any float sees them
@@ -420,6 +420,30 @@ def _next_c(c: float, got: int, previous: tuple[float, int] | None, house: int, 
     return c + (house - got) * (c - c0) / (got - got0)
 
 
+def fast_divisor(
+    sp: Signpost,
+    method: str,
+    parties: tuple[str, ...],
+    votes: tuple[int, ...],
+    house: int,
+    thr: Fraction | None = None,
+) -> Allocation | None:
+    """The fast path's allocation (no seat bounds, no prior seats), or ``None`` when it
+    does not apply (a signpost that is not linear with ``d(0) > 0``, a house of 0) or
+    hands over (a tie, a near-tie, votes beyond float range): the general engine then
+    decides. :func:`seats.apportion` calls it directly for the registered methods.
+
+    >>> from seats.methods.signposts import DHONDT, ADAMS
+    >>> dict(fast_divisor(DHONDT, "dhondt", ("A", "B"), (30, 20), 2).seats)
+    {'A': 1, 'B': 1}
+    >>> fast_divisor(ADAMS, "adams", ("A", "B"), (30, 20), 2) is None
+    True
+    """
+    if house > 0 and type(sp) is LinearSignpost and sp.first is None and sp.offset > 0:
+        return _linear_fast(sp, method, parties, votes, house, thr)
+    return None
+
+
 def divisor_method(
     parties: tuple[str, ...],
     votes: tuple[int, ...],
@@ -449,16 +473,8 @@ def divisor_method(
     sp = signpost
     method = method_id or sp.name
     thr = as_fraction(threshold) if threshold is not None else None
-    if (
-        min_seats is None
-        and max_seats is None
-        and not prior_seats
-        and house > 0
-        and type(sp) is LinearSignpost
-        and sp.first is None
-        and sp.offset > 0
-    ):
-        fast = _linear_fast(sp, method, parties, votes, house, thr)
+    if min_seats is None and max_seats is None and not prior_seats:
+        fast = fast_divisor(sp, method, parties, votes, house, thr)
         if fast is not None:
             return fast
     return _general(

@@ -705,3 +705,49 @@ def test_numpy_fast_path_with_a_long_tail_of_tiny_parties_equals_the_general_eng
         check_fast_path(method, (dict(zip(names(107), counts, strict=True)), house, threshold))
         if house >= 48:  # no near-tie here: the fast path answers (a test that cannot pass vacuously)
             assert divisor._linear_fast(sp, method, tuple(names(107)), tuple(counts), house, threshold)
+
+
+@pytest.mark.parametrize("method", DIVISOR)
+@settings(max_examples=25)
+@given(
+    counts=st.lists(st.integers(0, 10**6), min_size=1, max_size=40),
+    house=st.integers(0, 300),
+    ties=st.sampled_from(["error", "order", "lot"]),
+)
+def test_apportion_takes_the_fast_path_only_with_the_same_answer(
+    method: str, counts: list[int], house: int, ties: str
+) -> None:
+    # seats.apportion calls the divisor fast path itself for a registered method without
+    # threshold or bounds; the answer (seats, ties, certificate, error) is that of the method
+    from seats.methods import divisor
+
+    votes = dict(zip(names(len(counts)), counts, strict=True))
+    spec = REGISTRY[method]
+    parties, values = tuple(votes), tuple(votes.values())
+
+    def outcome(call: Callable[[], seats.Allocation]) -> object:
+        try:
+            got = call()
+        except seats.SeatsError as exc:
+            return type(exc), str(exc)
+        return got, got.ties, got.certificate
+
+    direct = outcome(lambda: divisor._general(spec.signpost, method, parties, values, house, None,
+                                              policy=ties, seed=3))
+    assert outcome(lambda: seats.apportion(votes, house, method=method, ties=ties, seed=3)) == direct
+
+
+def test_apportion_checks_the_tie_policy_and_keeps_a_spec_own_function_on_the_fast_path() -> None:
+    from seats.methods.registry import MethodSpec
+
+    with pytest.raises(seats.SeatsError, match="unknown tie policy 'coin'"):
+        seats.apportion(VOTES, 8, method="dhondt", ties="coin")
+    calls: list[str] = []
+
+    def own(*args: object, **kwargs: object) -> seats.Allocation:
+        calls.append("own")
+        return REGISTRY["dhondt"].function(*args, **kwargs)
+
+    spec = MethodSpec("mine", "Mine", "divisor", own, signpost=REGISTRY["dhondt"].signpost)
+    assert dict(seats.apportion(VOTES, 8, method=spec).seats) == {"A": 4, "B": 3, "C": 1, "D": 0}
+    assert calls == ["own"]
