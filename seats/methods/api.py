@@ -8,6 +8,7 @@ from typing import Any
 
 from seats.methods._input import check_house, normalise_votes
 from seats.methods.divisor import divisor_method, fast_divisor
+from seats.methods.largest_remainder import fast_largest_remainder, largest_remainder
 from seats.methods.registry import MethodSpec, resolve
 from seats.methods.ties import POLICIES
 from seats.results import Allocation
@@ -65,13 +66,17 @@ def apportion(
         not options and threshold is None and min_seats is None and max_seats is None
         and type(ties) is str and ties in POLICIES
     ):
-        function = spec.function  # a registered divisor method: the fast path, without the detour
-        if type(function) is partial and function.func is divisor_method and not function.args:
-            signpost = function.keywords.get("signpost")
-            if signpost is not None and len(function.keywords) == 1:
-                fast = fast_divisor(signpost, spec.id, parties, counts, house)
-                if fast is not None:
-                    return fast
+        # a registered divisor or largest-remainder method: its fast path, without the detour
+        # through the partial's keywords and the method's option checks (all defaults here)
+        function = spec.function
+        if type(function) is partial and not function.args and len(function.keywords) == 1:
+            fast: Allocation | None = None
+            if function.func is divisor_method and "signpost" in function.keywords:
+                fast = fast_divisor(function.keywords["signpost"], spec.id, parties, counts, house)
+            elif function.func is largest_remainder and "quota" in function.keywords:
+                fast = fast_largest_remainder(parties, counts, house, function.keywords["quota"], spec.id)
+            if fast is not None:
+                return fast
     if not options:  # every method takes these keywords: no need for the registry's option check
         return spec.function(
             parties, counts, house, method_id=spec.id, threshold=threshold, min_seats=min_seats,

@@ -47,6 +47,7 @@ __all__ = [
     "IMPERIALI_QUOTA",
     "OVERFLOW_RULES",
     "Quota",
+    "fast_largest_remainder",
     "largest_remainder",
 ]
 
@@ -117,6 +118,29 @@ def _pick(
     return sure + [k for k in tied if names[k] in chosen], event
 
 
+def fast_largest_remainder(
+    parties: tuple[str, ...],
+    votes: tuple[int, ...],
+    house: int,
+    quota: Quota,
+    method_id: str,
+    thr: Fraction | None = None,
+    overflow: str = "smallest-remainders",
+) -> Allocation | None:
+    """The numpy fast path's allocation (no seat bounds; :func:`_numpy_fast`), or ``None``
+    when it does not apply (fewer than ``_FAST_FROM`` parties, a house of 0) or hands over
+    (a tie, ...): the general engine then decides. :func:`seats.apportion` calls it directly
+    for the registered methods.
+
+    >>> a = fast_largest_remainder(tuple(f"P{i}" for i in range(30)), tuple(range(1, 31)), 10, HARE, "hare")
+    >>> sum(a.seats.values()), fast_largest_remainder(("A", "B"), (3, 1), 2, HARE, "hare")
+    (10, None)
+    """
+    if house > 0 and len(votes) >= _FAST_FROM:
+        return _numpy_fast(parties, votes, house, quota, method_id, thr, overflow == "error")
+    return None
+
+
 def largest_remainder(
     parties: tuple[str, ...],
     votes: tuple[int, ...],
@@ -142,8 +166,8 @@ def largest_remainder(
     if overflow not in OVERFLOW_RULES:
         raise InvalidSeatsError(f"unknown overflow rule {overflow!r}; choose {', '.join(OVERFLOW_RULES)}")
     thr = as_fraction(threshold) if threshold is not None else None
-    if min_seats is None and max_seats is None and house > 0 and len(votes) >= _FAST_FROM:
-        fast = _numpy_fast(parties, votes, house, quota, method_id, thr, overflow == "error")
+    if min_seats is None and max_seats is None:
+        fast = fast_largest_remainder(parties, votes, house, quota, method_id, thr, overflow)
         if fast is not None:
             return fast
     if not thr and 0 not in votes:  # the common case: every party is in

@@ -467,3 +467,39 @@ def test_fast_path_takes_the_common_case_and_defers_its_certificate(method: str)
     assert made == []  # the fast path answered, and made no certificate
     assert a.certificate is a.certificate and made == [a.certificate]  # made once, when read
     assert outcome(votes, 277, method) == general(votes, 277, method)
+
+
+@pytest.mark.parametrize("method", LR)
+@settings(max_examples=25)
+@given(
+    counts=st.lists(st.integers(0, 10**6), min_size=1, max_size=60),
+    house=st.integers(0, 300),
+    ties=st.sampled_from(["error", "order", "lot"]),
+)
+def test_apportion_takes_the_fast_path_only_with_the_same_answer(
+    method: str, counts: list[int], house: int, ties: str
+) -> None:
+    # seats.apportion calls the numpy fast path itself for a registered method without
+    # threshold, bounds or options; the answer (seats, ties, certificate, error) is the
+    # method's own, and that of the general engine
+    from seats.methods import largest_remainder as lr
+
+    votes = {f"P{i}": c for i, c in enumerate(counts)}
+    spec = REGISTRY[method]
+
+    def outcome(call: Callable[[], seats.Allocation]) -> object:
+        try:
+            got = call()
+        except seats.SeatsError as exc:
+            return type(exc), str(exc)
+        return got, got.ties, got.certificate
+
+    parties, values = tuple(votes), tuple(votes.values())
+
+    def own() -> seats.Allocation:
+        return spec.function(parties, values, house, method_id=method, ties=ties, seed=3)
+
+    fast = outcome(lambda: seats.apportion(votes, house, method=method, ties=ties, seed=3))
+    assert fast == outcome(own)
+    with patch.object(lr, "_FAST_FROM", 10**9):
+        assert fast == outcome(own)
