@@ -64,31 +64,38 @@ def _lazy(plan: _TierPlan) -> _Lazy:
         order.append(o)
         cut.append(c)
     jmax, mmax = max(cut), max(max(len(o) - c for o, c in zip(order, cut, strict=True)), 1)
-    major = np.full((dcount, jmax), -1, dtype=np.int64)
-    minor = np.full((dcount, mmax), -1, dtype=np.int64)
-    win = np.zeros((dcount, jmax), dtype=bool)
-    p_major = np.zeros((dcount, jmax + 1))
-    p_minor = np.zeros((dcount, mmax))
+    # each district's rows built as lists and turned into arrays at once (no per-row numpy assignments)
+    major_rows, win_rows, minor_rows = [], [], []
+    p_major_rows, p_minor_rows = [], []
+    won_at: tuple[list[int], list[int]] = ([], [])
     for d, (o, c, obs) in enumerate(zip(order, cut, observed, strict=True)):
         n = max(sum(obs), 1)
-        major[d, :c] = o[:c]
-        win[d, : min(c, int(houses[d]))] = True
-        p_major[d, :c] = [obs[k] / n for k in o[:c]]
+        winners = min(c, int(houses[d]))
+        major_rows.append(o[:c] + [-1] * (jmax - c))
+        win_rows.append([True] * winners + [False] * (jmax - winners))
         rest = o[c:]
-        minor[d, : len(rest)] = rest
         total = sum(obs[k] for k in rest)
-        p_major[d, c] = total / n  # right after the district's own columns: no padding to draw through
-        if total:
-            p_minor[d, : len(rest)] = [obs[k] / total for k in rest]
+        # the others' share right after the district's own columns: no padding to draw through
+        p_major_rows.append([obs[k] / n for k in o[:c]] + [total / n] + [0.0] * (jmax - c))
+        minor_rows.append(rest + [-1] * (mmax - len(rest)))
+        shares = [obs[k] / total for k in rest] if total else [0.0] * len(rest)
+        p_minor_rows.append(shares + [0.0] * (mmax - len(rest)))
+        won_at[0].extend([d] * winners)
+        won_at[1].extend(o[:winners])
+    major = np.array(major_rows, dtype=np.int64).reshape(dcount, jmax)
+    minor = np.array(minor_rows, dtype=np.int64).reshape(dcount, mmax)
+    win = np.array(win_rows, dtype=bool).reshape(dcount, jmax)
+    p_major = np.array(p_major_rows, dtype=np.float64).reshape(dcount, jmax + 1)
+    p_minor = np.array(p_minor_rows, dtype=np.float64).reshape(dcount, mmax)
     has_minor: BoolArray = np.asarray((minor >= 0).any(axis=1), dtype=bool)
     # positions sorted by the number of candidates kept apart (most first), so that the districts
     # with a candidate in column j are a prefix and the checks work on slices, not on padding
     pos = np.argsort(-np.asarray(cut), kind="stable")
-    reach = np.array([int(np.count_nonzero(np.asarray(cut) > j)) for j in range(jmax)], dtype=np.int64)
+    cuts = np.asarray(cut, dtype=np.int64)
+    reach = np.count_nonzero(cuts[None, :] > np.arange(jmax)[:, None], axis=1).astype(np.int64)
     votes = plan.observed.sum(axis=1)
     won = np.zeros(plan.col.shape, dtype=np.int64)
-    for d in range(dcount):
-        won[d, major[d][win[d]]] = 1
+    won[won_at] = 1  # each district's observed winners
     return _Lazy(
         major[pos],
         win[pos],
