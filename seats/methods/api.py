@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from functools import partial
 from typing import Any
 
 from seats.methods._input import check_house, normalise_votes
-from seats.methods.divisor import divisor_method, fast_divisor
-from seats.methods.largest_remainder import fast_largest_remainder, largest_remainder
 from seats.methods.registry import MethodSpec, resolve
 from seats.methods.ties import POLICIES
 from seats.results import Allocation
@@ -62,21 +59,16 @@ def apportion(
     spec = resolve(method)
     parties, counts = normalise_votes(votes)
     house = check_house(seats)
+    fast = spec.fast
     if (
-        not options and threshold is None and min_seats is None and max_seats is None
+        fast is not None and not options and threshold is None and min_seats is None and max_seats is None
         and type(ties) is str and ties in POLICIES
     ):
-        # a registered divisor or largest-remainder method: its fast path, without the detour
-        # through the partial's keywords and the method's option checks (all defaults here)
-        function = spec.function
-        if type(function) is partial and not function.args and len(function.keywords) == 1:
-            fast: Allocation | None = None
-            if function.func is divisor_method and "signpost" in function.keywords:
-                fast = fast_divisor(function.keywords["signpost"], spec.id, parties, counts, house)
-            elif function.func is largest_remainder and "quota" in function.keywords:
-                fast = fast_largest_remainder(parties, counts, house, function.keywords["quota"], spec.id)
-            if fast is not None:
-                return fast
+        # every option at its default: the method's fast path, without the detour through the
+        # partial's keywords and the method's option checks
+        done = fast(spec.id, parties, counts, house)
+        if done is not None:
+            return done
     if not options:  # every method takes these keywords: no need for the registry's option check
         return spec.function(
             parties, counts, house, method_id=spec.id, threshold=threshold, min_seats=min_seats,

@@ -22,12 +22,14 @@ from typing import Any
 
 from seats.errors import UnknownMethodError, close_matches
 from seats.methods import signposts as sp
-from seats.methods.divisor import divisor_method
+from seats.methods.divisor import divisor_method, fast_divisor
 from seats.methods.largest_remainder import (
     DROOP,
     HAGENBACH_BISCHOFF,
     HARE,
     IMPERIALI_QUOTA,
+    Quota,
+    fast_largest_remainder,
     largest_remainder,
 )
 from seats.methods.plurality import top_m
@@ -37,6 +39,8 @@ from seats.results import Allocation
 __all__ = ["FAMILIES", "REGISTRY", "MethodFunction", "MethodSpec", "resolve"]
 
 MethodFunction = Callable[..., Allocation]
+# (method_id, parties, votes, house) -> the fast path's allocation, or None: the function decides
+FastPath = Callable[[str, tuple[str, ...], tuple[int, ...], int], "Allocation | None"]
 FAMILIES = ("divisor", "largest-remainder", "quota", "plurality")
 
 
@@ -51,6 +55,12 @@ class MethodSpec:
     aliases: tuple[str, ...] = ()
     citation: str = ""
     signpost: sp.Signpost | None = field(default=None, compare=False)
+    # with all options at their defaults, the method's fast path (derived from ``function``)
+    fast: FastPath | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.fast is None:
+            object.__setattr__(self, "fast", _fast_of(self.function))
 
     def options(self) -> frozenset[str]:
         """The keyword options this method takes."""
@@ -85,6 +95,26 @@ def _divisor(signpost: sp.Signpost) -> MethodFunction:
 
 def _lr(quota: Callable[[int, int], Fraction]) -> MethodFunction:
     return functools.partial(largest_remainder, quota=quota)
+
+
+def _fast_of(function: MethodFunction) -> FastPath | None:
+    """The fast path of a method made by :func:`_divisor` or :func:`_lr` (``None`` for others):
+    :func:`seats.apportion` calls it when every option is at its default, skipping the
+    method's option handling; when it returns ``None`` the method itself decides."""
+    if type(function) is not functools.partial or function.args or len(function.keywords) != 1:
+        return None
+    if function.func is divisor_method and "signpost" in function.keywords:
+        return functools.partial(fast_divisor, function.keywords["signpost"])
+    if function.func is largest_remainder and "quota" in function.keywords:
+        quota: Quota = function.keywords["quota"]
+
+        def fast(
+            method_id: str, parties: tuple[str, ...], votes: tuple[int, ...], house: int
+        ) -> Allocation | None:
+            return fast_largest_remainder(parties, votes, house, quota, method_id)
+
+        return fast
+    return None
 
 
 _SPECS = (

@@ -191,3 +191,19 @@ def test_smoke_house_zero(method: str) -> None:
     assert a.certificate.reproduce(a.votes_by_party) == dict(a.seats)
     assert a.to_polars()["seat_share"].to_list() == [0.0] * 5
     assert a.explain().endswith("seats: A 0, B 0, C 0, D 0, E 0")
+
+
+def test_fast_paths_are_derived_for_divisor_and_remainder_methods_only() -> None:
+    from seats.methods.registry import resolve
+
+    for spec in REGISTRY.values():
+        wanted = spec.family in ("divisor", "largest-remainder")
+        assert (spec.fast is not None) == wanted, spec.id
+    dh = resolve("dhondt")
+    assert dh.fast is not None
+    got = dh.fast("dhondt", tuple(f"P{i}" for i in range(30)), tuple(range(1, 31)), 10)
+    assert got is not None and got.seats == dh.function(
+        tuple(f"P{i}" for i in range(30)), tuple(range(1, 31)), 10, method_id="dhondt"
+    ).seats
+    custom = resolve(lambda s: s + 1)  # a custom divisor method gets the same fast path
+    assert custom.fast is not None
