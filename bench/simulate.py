@@ -39,6 +39,7 @@ import numpy as np
 import seats
 from seats.analysis import simulate as sim
 from seats.analysis.simulate import chunk as sim_chunk
+from seats.analysis.simulate import lazy as sim_lazy
 from seats.analysis.simulate import run as sim_run
 
 HERE = Path(__file__).resolve().parent
@@ -149,11 +150,14 @@ class Setup:
             if plan.given or not plan.names or plan.tier.kind == "derived":
                 continue
             n = len(plan.names)
-            districts += n
             full += int((plan.observed > 0).sum()) - n
-            if plan.lazy is not None:
-                drawn += int((plan.lazy.p_major > 0).sum()) - n
-            elif plan.grouped is not None:
+            if plan.lazy is not None:  # only the circuits not certain are drawn
+                k = plan.lazy.p_major.shape[0]
+                districts += k
+                drawn += int((plan.lazy.p_major > 0).sum()) - k
+                continue
+            districts += n
+            if plan.grouped is not None:
                 drawn += int((plan.grouped.compact.observed > 0).sum()) - n
             else:
                 drawn += int((plan.observed > 0).sum()) - n
@@ -402,9 +406,11 @@ def main(argv: list[str] | None = None) -> int:
         " ".join(
             [
                 f"Where the time goes (one thread): each run draws {drawn} binomial variates in",
-                f"{districts} districts (a full draw would take {full}: block-vote circuits draw their",
-                "winners and the others' sum, the state lists their larger lists and a few groups of",
-                "small lists, each group split only in the runs where it could reach a seat); numpy's",
+                f"{districts} districts (a full draw would take {full}: a block-vote circuit whose winners",
+                f"a redraw changes with probability below 2^-{sim_lazy.CERTAIN_BITS} is not drawn, the",
+                "others draw their winners and the others' sum; the state lists draw their larger lists",
+                "and a few groups of small lists, each group split only in the runs where it could reach",
+                "a seat); numpy's",
                 f"sampler takes {per_variate * 1e9:,.0f} ns per variate here, so the draws alone cap one",
                 f"thread at {runs / draw_t:,.0f} runs/s. The allocation of all four tiers takes",
                 f"{alloc_t / runs * 1e6:,.1f} µs per run. Reading, checking and planning the election",

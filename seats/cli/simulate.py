@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -98,6 +99,7 @@ def simulate_cmd(
       seats simulate ve-2020-an --runs 50000 --seed 1 --workers 2 --quiet
     """
     from seats.analysis.simulate import CHUNK, simulate
+    from seats.analysis.simulate.lazy import CERTAIN_BITS
 
     rs = seats.load_ruleset(ruleset, overrides=parse_overrides(sets))
     started = time.perf_counter()
@@ -130,6 +132,13 @@ def simulate_cmd(
         notes.append(f"  tie decided a seat in {label} in {n:,} runs")
     for label, n in res.unfilled_districts.items():
         notes.append(f"  {label} could not be filled in {n:,} runs")
+    if res.undrawn:
+        tiers = Counter(label.partition("/")[0] for label in res.undrawn)
+        where = ", ".join(f"{t}: {n:,}" for t, n in tiers.items())
+        notes.append(
+            f"{len(res.undrawn):,} block-vote circuits not drawn ({where}): a redraw changes or ties their "
+            f"winners with probability below 2^-{CERTAIN_BITS} each, so they keep them in every run"
+        )
     if not quiet:
         click.echo(f"{res.runs:,} runs in {elapsed:.2f} s ({res.runs / elapsed:,.0f} runs/s)", err=True)
     if fmt == "table" and output is None:

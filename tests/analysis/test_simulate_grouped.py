@@ -20,6 +20,7 @@ import seats
 from seats.analysis import simulate as module
 from seats.analysis.simulate import CHUNK, SimulationError, simulate
 from seats.analysis.simulate import grouped as sim_grouped
+from seats.analysis.simulate import lazy as sim_lazy
 from seats.analysis.simulate import plan as sim_plan
 from seats.analysis.simulate import run as sim_run
 from seats.analysis.simulate import solve as sim_solve
@@ -73,6 +74,12 @@ def votes() -> pl.DataFrame:
     rows = [("state-list", d, o, o, v) for d, lists in LISTS.items() for o, v in lists.items()]
     rows += [("nominal", d, o, p, v) for d, cands in NOMINAL.items() for o, (p, v) in cands.items()]
     return pl.DataFrame(rows, schema=["tier", "district", "option", "party", "votes"], orient="row")
+
+
+@pytest.fixture(autouse=True)
+def draw_every_circuit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These circuits are far from close: without this, none would be drawn (test_simulate_certain.py)."""
+    monkeypatch.setattr(sim_lazy, "CERTAIN_BITS", 10**6)
 
 
 @pytest.fixture

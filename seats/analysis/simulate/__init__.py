@@ -79,9 +79,25 @@ cannot be certified in that run (then every district of the run is split).
 Elsewhere no split can change a seat (each member has at most the group's votes,
 strictly below what wins a seat) and the members are never drawn. With
 ``keep_votes=True`` every other row is split too, from a third generator, so
-keeping the votes never changes a seat. On ve-2020-an this draws 315 binomial
-variates per run instead of 487. A biproportional tier (and the tiers derived
-from it) is drawn in full: any list may take a seat in the joint apportionment.
+keeping the votes never changes a seat. A biproportional tier (and the tiers
+derived from it) is drawn in full: any list may take a seat in the joint
+apportionment.
+
+Circuits not drawn (multinomial noise, block vote). A circuit whose observed
+winners a redraw changes or ties only with probability below ``2**-100``
+(:data:`.lazy.CERTAIN_BITS`) is not drawn at all: it keeps its winners in every
+run. The bound is Chernoff's for the difference of two multinomial counts,
+``P(X_a <= X_b) <= exp(-(sqrt(a) - sqrt(b))**2)`` for observed votes ``a > b``,
+summed over every (winner, other candidate) pair and tested in integers
+(:func:`.lazy.certain`): in a two-way race of 50,000 votes the winner needs
+about 3,100 votes more than the runner-up (6%), of 200,000 votes 6,100 (3%). A billion
+runs would see such a change with probability below ``2**-70``, far less than
+the error of any floating-point sampler; the result lists these circuits
+(``undrawn``), and ``keep_votes=True`` still draws their votes (from the third
+generator, so the seats stay the same). Only tiers whose votes feed no other
+tier are treated so. On ve-2020-an every one of the 87 circuits is certain
+(the closest by a bound below ``2**-5000``), and a run draws 168 binomial
+variates, in the 24 state lists, instead of 903.
 
 Ties. A run in which a tie decides a seat follows the tie policy (the tier's,
 else the rule set's, unless ``ties=`` overrides it). Under ``"error"`` the

@@ -1,8 +1,10 @@
 """Block vote under multinomial noise: each circuit's strongest candidates drawn apart, the others as one
-sum, split among them only where it could reach a winner."""
+sum, split among them only where it could reach a winner; a circuit whose winners a redraw changes only
+with a vanishing probability (:func:`certain`) not drawn at all."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,6 +13,44 @@ from seats.analysis.simulate.common import BoolArray, FloatArray, IntArray
 from seats.analysis.simulate.noise import _multinomial
 from seats.analysis.simulate.plan import _clear, _TierPlan
 from seats.analysis.simulate.solve import _exact, _index, _Outcome, _outcome, _rows
+
+CERTAIN_BITS = 100
+"""A circuit is not drawn when a multinomial redraw could change or tie its winners only with probability
+below ``2 ** -CERTAIN_BITS`` (see :func:`certain`)."""
+
+
+def _ceil_sqrt(n: int) -> int:
+    """The least integer at least ``sqrt(n)``, for ``n >= 0``.
+
+    >>> [_ceil_sqrt(n) for n in (0, 1, 2, 4, 5, 9, 10)]
+    [0, 1, 2, 2, 3, 3, 4]
+    """
+    return math.isqrt(n - 1) + 1 if n > 0 else 0
+
+
+def certain(weakest: int, strongest_other: int, pairs: int, bits: int) -> bool:
+    """Whether a block-vote circuit's winners are certain under multinomial noise: a redraw of its
+    ``n`` votes changes or ties them with probability below ``2 ** -bits`` (:data:`CERTAIN_BITS`).
+
+    ``weakest`` is the votes of the weakest winner, ``strongest_other`` those of the strongest
+    other candidate (0 when there is none: a winner must then keep a vote), and ``pairs`` the
+    number of (winner, other) pairs. For one pair with votes ``a > b`` the Chernoff bound of the
+    difference of two multinomial counts, a sum of ``n`` independent steps of -1, 0 or +1, gives
+    ``P(X_a <= X_b) <= (1 - (sqrt(a/n) - sqrt(b/n)) ** 2) ** n <= exp(-(sqrt(a) - sqrt(b)) ** 2)``;
+    over all pairs, ``pairs * exp(-(sqrt(weakest) - sqrt(strongest_other)) ** 2)`` at most (the
+    weakest winner and the strongest other are the closest pair). The test is in integers, with
+    ``isqrt(weakest) - ceil(sqrt(strongest_other))`` for the difference of the roots, and a
+    rounded-up bound: it may say "not certain" of a certain circuit, never the reverse.
+
+    >>> certain(30_000, 20_000, 1, 100), certain(30_000, 29_000, 1, 100)
+    (True, False)
+    >>> certain(100, 0, 1, 100), certain(60, 0, 1, 100)  # one candidate: P(no vote) <= exp(-votes)
+    (True, False)
+    """
+    if weakest <= strongest_other:
+        return False
+    need = math.ceil(math.sqrt(bits * math.log(2) + math.log(max(pairs, 1))) + 1e-9)
+    return math.isqrt(weakest) - _ceil_sqrt(strongest_other) >= need
 
 
 @dataclass(slots=True)
@@ -24,18 +64,19 @@ class _Lazy:
     weakest winner: otherwise no other candidate can win or tie, whatever the split.
     """
 
-    major: IntArray  # (D, J) local columns of the strongest candidates, -1 = padding
-    win: BoolArray  # (D, J) the first m of them (the observed winners)
-    p_major: FloatArray  # (D, J + 1) their shares, then the others' total share (column ``rest``), then 0
-    minor: IntArray  # (D, M) local columns of the others, -1 = padding
-    p_minor: FloatArray  # (D, M) their shares within the others
-    has_minor: BoolArray  # (D,)
-    order: IntArray  # (D,) the plan's district at each position: districts sorted by how many kept apart
+    major: IntArray  # (S, J) local columns of the strongest candidates, -1 = padding
+    win: BoolArray  # (S, J) the first m of them (the observed winners)
+    p_major: FloatArray  # (S, J + 1) their shares, then the others' total share (column ``rest``), then 0
+    minor: IntArray  # (S, M) local columns of the others, -1 = padding
+    p_minor: FloatArray  # (S, M) their shares within the others
+    has_minor: BoolArray  # (S,)
+    order: IntArray  # (S,) the plan's district at each position, sorted by how many kept apart (S: drawn)
     reach: IntArray  # (J,) how many districts (a prefix) have a candidate in column j
-    at: IntArray  # (D,) the position of each of the plan's districts (the inverse of ``order``)
-    votes: IntArray  # (D,) each district's votes
-    won: IntArray  # (D, K) in the plan's order: 1 for the observed winners
-    rest: IntArray  # (D,) the column of the others' total in each district
+    at: IntArray | None  # (D,) the position of each of the plan's districts (``order`` inverted) when S = D
+    votes: IntArray  # (S,) each district's votes
+    won: IntArray  # (D, K) in the plan's order, every district: 1 for the observed winners
+    rest: IntArray  # (S,) the column of the others' total in each district
+    certain: BoolArray  # (D,) in the plan's order: the districts not drawn (their winners certain)
 
 
 def _rest(lz: _Lazy, compact: IntArray) -> IntArray:
@@ -50,12 +91,27 @@ def _lazy(plan: _TierPlan) -> _Lazy:
     # (plain lists: a few numbers per circuit, where numpy's per-call cost would dominate)
     observed = [plan.observed[d, : len(n)].tolist() for d, n in enumerate(plan.names)]
     houses = plan.house.tolist()
+    one_seat = plan.spec.id == "plurality"  # plurality proper: a circuit of more seats goes to the engine
+    drawn: list[int] = []  # the plan's districts drawn, in order
+    sure: list[bool] = []
     order = []
     cut = []
-    for obs, h in zip(observed, houses, strict=True):
+    won_at: tuple[list[int], list[int]] = ([], [])
+    for d, (obs, h) in enumerate(zip(observed, houses, strict=True)):
         o = sorted(range(len(obs)), key=obs.__getitem__, reverse=True)  # most votes first, ties in order
-        c = min(len(o), int(h))
         weakest = obs[o[h - 1]] if 0 < h <= len(o) else 0
+        won_at[0].extend([d] * min(h, len(o)))
+        won_at[1].extend(o[:h])
+        if h == 0 or (
+            h <= len(o)
+            and not (one_seat and h > 1)
+            and certain(weakest, obs[o[h]] if h < len(o) else 0, h * max(len(o) - h, 1), CERTAIN_BITS)
+        ):
+            sure.append(True)  # no seat, or winners a redraw keeps: nothing to draw
+            continue
+        sure.append(False)
+        drawn.append(d)
+        c = min(len(o), int(h))
         others = sum(obs[k] for k in o[c:])
         # keep candidates apart until the others together stay clearly below the weakest winner
         while c < len(o) and not _clear(others, weakest):
@@ -63,12 +119,13 @@ def _lazy(plan: _TierPlan) -> _Lazy:
             c += 1
         order.append(o)
         cut.append(c)
-    jmax, mmax = max(cut), max(max(len(o) - c for o, c in zip(order, cut, strict=True)), 1)
+    jmax = max(cut, default=1)
+    mmax = max(max((len(o) - c for o, c in zip(order, cut, strict=True)), default=1), 1)
     # each district's rows built as lists and turned into arrays at once (no per-row numpy assignments)
     major_rows, win_rows, minor_rows = [], [], []
     p_major_rows, p_minor_rows = [], []
-    won_at: tuple[list[int], list[int]] = ([], [])
-    for d, (o, c, obs) in enumerate(zip(order, cut, observed, strict=True)):
+    for d, o, c in zip(drawn, order, cut, strict=True):
+        obs = observed[d]
         n = max(sum(obs), 1)
         winners = min(c, int(houses[d]))
         major_rows.append(o[:c] + [-1] * (jmax - c))
@@ -80,20 +137,20 @@ def _lazy(plan: _TierPlan) -> _Lazy:
         minor_rows.append(rest + [-1] * (mmax - len(rest)))
         shares = [obs[k] / total for k in rest] if total else [0.0] * len(rest)
         p_minor_rows.append(shares + [0.0] * (mmax - len(rest)))
-        won_at[0].extend([d] * winners)
-        won_at[1].extend(o[:winners])
-    major = np.array(major_rows, dtype=np.int64).reshape(dcount, jmax)
-    minor = np.array(minor_rows, dtype=np.int64).reshape(dcount, mmax)
-    win = np.array(win_rows, dtype=bool).reshape(dcount, jmax)
-    p_major = np.array(p_major_rows, dtype=np.float64).reshape(dcount, jmax + 1)
-    p_minor = np.array(p_minor_rows, dtype=np.float64).reshape(dcount, mmax)
+    s = len(drawn)
+    major = np.array(major_rows, dtype=np.int64).reshape(s, jmax)
+    minor = np.array(minor_rows, dtype=np.int64).reshape(s, mmax)
+    win = np.array(win_rows, dtype=bool).reshape(s, jmax)
+    p_major = np.array(p_major_rows, dtype=np.float64).reshape(s, jmax + 1)
+    p_minor = np.array(p_minor_rows, dtype=np.float64).reshape(s, mmax)
     has_minor: BoolArray = np.asarray((minor >= 0).any(axis=1), dtype=bool)
     # positions sorted by the number of candidates kept apart (most first), so that the districts
     # with a candidate in column j are a prefix and the checks work on slices, not on padding
-    pos = np.argsort(-np.asarray(cut), kind="stable")
+    pos = np.argsort(-np.asarray(cut, dtype=np.int64), kind="stable")
     cuts = np.asarray(cut, dtype=np.int64)
     reach = np.count_nonzero(cuts[None, :] > np.arange(jmax)[:, None], axis=1).astype(np.int64)
-    votes = plan.observed.sum(axis=1)
+    where = np.asarray(drawn, dtype=np.int64)[pos]  # the plan's district at each position
+    votes = plan.observed.sum(axis=1)[where]
     won = np.zeros(plan.col.shape, dtype=np.int64)
     won[won_at] = 1  # each district's observed winners
     return _Lazy(
@@ -103,12 +160,13 @@ def _lazy(plan: _TierPlan) -> _Lazy:
         minor[pos],
         p_minor[pos],
         has_minor[pos],
-        pos,
+        where,
         reach,
-        np.argsort(pos),
-        votes[pos],
+        np.argsort(where) if s == dcount else None,
+        votes,
         won,
-        np.asarray(cut, dtype=np.int64)[pos],
+        cuts[pos],
+        np.asarray(sure, dtype=bool),
     )
 
 
@@ -116,11 +174,12 @@ def _expand(
     plan: _TierPlan, lz: _Lazy, compact: IntArray, rows: IntArray, minors: IntArray, fill: np.random.Generator
 ) -> IntArray:
     """Full ``(runs, D, K)`` votes from the compact draw: ``rows`` (run, district) get the split ``minors``
-    used to allocate them; every other row's split is drawn from ``fill`` (it cannot change a seat)."""
+    used to allocate them; every other row's split, and every vote of a district not drawn, is drawn
+    from ``fill`` (it cannot change a seat)."""
     runs = compact.shape[0]
     every = _multinomial(fill, _rest(lz, compact), lz.p_minor, runs)
     if rows.size:
-        at = np.empty_like(lz.order)
+        at = np.empty(plan.col.shape[0], dtype=np.int64)
         at[lz.order] = np.arange(lz.order.size)
         every[rows[:, 0], at[rows[:, 1]]] = minors
     full = np.zeros((runs, *plan.col.shape), dtype=np.int64)
@@ -129,6 +188,11 @@ def _expand(
         full[:, d, cols] = compact[:, k, : cols.size]
         mcols = lz.minor[k][lz.minor[k] >= 0]
         full[:, d, mcols] = every[:, k, : mcols.size]
+    sure = np.flatnonzero(lz.certain)
+    if sure.size:
+        obs = plan.observed[sure]
+        n = obs.sum(axis=1)
+        full[:, sure] = _multinomial(fill, n, obs / np.where(n > 0, n, 1)[:, None], runs)
     return full
 
 
@@ -141,6 +205,12 @@ def _solve_lazy(
     split: np.random.Generator,
 ) -> tuple[_Outcome, IntArray, IntArray]:
     """Allocate a plurality tier from its compact draw; also the (run, district) rows split, and the split."""
+    won = lz.won
+    runs = compact.shape[0]
+    if not lz.order.size:  # every district certain: nothing was drawn
+        nothing = np.zeros((0, 2), dtype=np.int64)
+        every = np.ones((runs, won.shape[0]), dtype=bool)
+        return _outcome(won, every, nothing, won[:0].copy()), nothing, lz.minor
     rest = _rest(lz, compact)
     big = np.iinfo(np.int64).max
     reach = lz.reach.tolist()
@@ -173,8 +243,11 @@ def _solve_lazy(
         here |= (house == 0)[None]
     if plan.spec.id == "plurality" and (house > 1).any():
         here &= (house <= 1)[None]
-    certified = here[:, lz.at]
-    won = lz.won
+    if lz.at is not None:
+        certified = here[:, lz.at]
+    else:  # the districts not drawn keep their winners
+        certified = np.ones((runs, won.shape[0]), dtype=bool)
+        certified[:, lz.order] = here
     spots = np.zeros((0, 2), dtype=np.int64) if here.all() else np.argwhere(~here)  # (run, position)
     if not spots.size:
         return _outcome(won, certified, spots, won[:0].copy()), spots, lz.minor[:0].copy()

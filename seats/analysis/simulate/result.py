@@ -77,6 +77,12 @@ class SimulationResult:
         Runs in which any tie decided a seat.
     votes:
         Every run's perturbed votes (only with ``keep_votes=True``); see :meth:`run_votes`.
+    undrawn:
+        ``"tier/district"`` of the block-vote circuits left undrawn under multinomial noise:
+        a redraw changes or ties their winners with probability below
+        ``2 ** -lazy.CERTAIN_BITS`` each (:func:`~seats.analysis.simulate.lazy.certain`), so
+        they keep their observed winners in every run (with ``keep_votes=True`` their votes
+        are still drawn, to be shown).
     """
 
     ruleset: str
@@ -96,6 +102,7 @@ class SimulationResult:
     unfilled_districts: Mapping[str, int]
     tie_runs: int
     votes: RunVotes | None = None
+    undrawn: tuple[str, ...] = ()
 
     @property
     def kept(self) -> int:
@@ -246,6 +253,7 @@ class SimulationResult:
             "dropped_runs": [int(r) for r in self.dropped_runs],
             "tie_districts": dict(self.tie_districts),
             "unfilled_districts": dict(self.unfilled_districts),
+            "undrawn_districts": list(self.undrawn),
             "by_alliance": self.to_polars("alliance").to_dicts(),
             "by_party": self.to_polars("party").to_dicts(),
         }

@@ -271,6 +271,12 @@ def simulate(
         dict(sorted(unfilled_where.items())),
         int(tied_any.sum()),
         run_votes,
+        tuple(
+            _label(p, d)
+            for p in plans
+            if p.lazy is not None
+            for d in np.flatnonzero(p.lazy.certain).tolist()
+        ),
     )
 
 
