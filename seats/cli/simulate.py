@@ -89,6 +89,9 @@ def simulate_cmd(
     alliance or party are summarised: baseline (unperturbed) seats, mean, sd,
     5%/50%/95% quantiles, min, max, and the probabilities of an absolute
     majority (more than half the seats) and of a two-thirds supermajority.
+    Under multinomial noise a block-vote circuit whose winners a redraw
+    changes or ties with probability below 2^-100 is not drawn: it keeps its
+    winners, and the notes say how many circuits were left so.
 
     \b
     Examples:
