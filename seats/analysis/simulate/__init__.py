@@ -91,8 +91,9 @@ run. The bound is Chernoff's for the difference of two multinomial counts,
 summed over every (winner, other candidate) pair and tested in integers
 (:func:`.lazy.certain`): in a two-way race of 50,000 votes the winner needs
 about 3,100 votes more than the runner-up (6%), of 200,000 votes 6,100 (3%). A billion
-runs would see such a change with probability below ``2**-70``, far less than
-the error of any floating-point sampler; the result lists these circuits
+runs of an election with a thousand such circuits would see one change with
+probability below ``2**-60`` (union bound), far less than the error of any
+floating-point sampler; the result lists these circuits
 (``undrawn``), and ``keep_votes=True`` still draws their votes (from the third
 generator, so the seats stay the same). Only tiers whose votes feed no other
 tier are treated so. On ve-2020-an every one of the 87 circuits is certain
