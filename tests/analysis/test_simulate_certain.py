@@ -37,6 +37,7 @@ kind = "nominal"
 method = "block"
 districts = [
   {id = "close", seats = 1}, {id = "safe", seats = 1}, {id = "pair", seats = 2}, {id = "empty", seats = 1},
+  {id = "none", seats = 0},
 ]
 """
 
@@ -46,6 +47,8 @@ CIRCUITS = {
     "pair": {"h": 40_000, "i": 35_000, "j": 9_000},
     # a candidate without votes can never win: only the one with votes
     "empty": {"k": 5_000, "l": 0},
+    # no seat: drawn as before, not reported as undrawn
+    "none": {"m": 800, "n": 700},
 }
 
 
@@ -58,6 +61,11 @@ def votes() -> pl.DataFrame:
 def rs(tmp_path: Path) -> RuleSet:
     (tmp_path / "ruleset.toml").write_text(RULES, encoding="utf-8")
     return load_ruleset(tmp_path / "ruleset.toml")
+
+
+def never(*args: object) -> bool:
+    """Stands in for :func:`sim_lazy.certain`: no circuit is certain, every one is drawn."""
+    return False
 
 
 def exact_p_not_ahead(a: int, b: int, r: int) -> float:
@@ -108,9 +116,10 @@ def test_only_the_uncertain_circuits_are_drawn(rs: RuleSet) -> None:
         "safe": True,
         "pair": True,
         "empty": True,
+        "none": False,
     }
-    assert [plan.districts[d] for d in lz.order.tolist()] == ["close"]
-    assert lz.p_major.shape[0] == 1 and lz.votes.tolist() == [10_300]
+    assert [plan.districts[d] for d in lz.order.tolist()] == ["close", "none"]
+    assert lz.p_major.shape[0] == 2 and lz.votes.tolist() == [10_300, 1_500]
     res = simulate(rs, votes(), runs=500, seed=4)
     assert res.undrawn == ("nominal/safe", "nominal/pair", "nominal/empty")
     # the certain circuits keep their winners; the close one does not
@@ -130,13 +139,13 @@ def test_a_close_runner_up_keeps_a_circuit_drawn(tmp_path: Path) -> None:
     _, _, plans = sim_run._setup(rs, v, None, Noise.parse("multinomial"))
     lz = plans[0].lazy
     assert lz is not None
-    assert sorted(plans[0].districts[d] for d in lz.order.tolist()) == ["close", "pair"]
+    assert sorted(plans[0].districts[d] for d in lz.order.tolist()) == ["close", "none", "pair"]
 
 
 def test_undrawn_circuits_change_no_seat(rs: RuleSet, monkeypatch: pytest.MonkeyPatch) -> None:
     runs = 2000
     quick = simulate(rs, votes(), runs=runs, seed=8)
-    monkeypatch.setattr(sim_lazy, "CERTAIN_BITS", 10**6)  # nothing is certain: every circuit drawn
+    monkeypatch.setattr(sim_lazy, "certain", never)  # every circuit drawn
     full = simulate(rs, votes(), runs=runs, seed=8, keep_votes=True)
     assert full.undrawn == ()
     for party in ("d", "e", "h", "i", "j", "k", "l"):
@@ -179,7 +188,7 @@ def test_ve_2020_draws_no_nominal_circuit_and_loses_nothing(monkeypatch: pytest.
     rs = seats.load_ruleset("ve-2020-an")
     quick = simulate(rs, runs=1000, seed=5)
     assert len(quick.undrawn) == 87 and all(label.startswith("nominal/") for label in quick.undrawn)
-    monkeypatch.setattr(sim_lazy, "CERTAIN_BITS", 10**6)
+    monkeypatch.setattr(sim_lazy, "certain", never)
     full = simulate(rs, runs=1000, seed=5)
     assert full.undrawn == ()
     # drawn or not, every run's nominal seats are the observed winners'

@@ -102,12 +102,12 @@ def _lazy(plan: _TierPlan) -> _Lazy:
         weakest = obs[o[h - 1]] if 0 < h <= len(o) else 0
         won_at[0].extend([d] * min(h, len(o)))
         won_at[1].extend(o[:h])
-        if h == 0 or (
-            h <= len(o)
+        if (
+            0 < h <= len(o)
             and not (one_seat and h > 1)
             and certain(weakest, obs[o[h]] if h < len(o) else 0, h * max(len(o) - h, 1), CERTAIN_BITS)
         ):
-            sure.append(True)  # no seat, or winners a redraw keeps: nothing to draw
+            sure.append(True)  # winners a redraw keeps: nothing to draw
             continue
         sure.append(False)
         drawn.append(d)
