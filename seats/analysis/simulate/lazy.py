@@ -72,7 +72,6 @@ class _Lazy:
     has_minor: BoolArray  # (S,)
     order: IntArray  # (S,) the plan's district at each position, sorted by how many kept apart (S: drawn)
     reach: IntArray  # (J,) how many districts (a prefix) have a candidate in column j
-    at: IntArray | None  # (D,) the position of each of the plan's districts (``order`` inverted) when S = D
     votes: IntArray  # (S,) each district's votes
     won: IntArray  # (D, K) in the plan's order, every district: 1 for the observed winners
     rest: IntArray  # (S,) the column of the others' total in each district
@@ -87,7 +86,6 @@ def _rest(lz: _Lazy, compact: IntArray) -> IntArray:
 
 
 def _lazy(plan: _TierPlan) -> _Lazy:
-    dcount = len(plan.names)
     # (plain lists: a few numbers per circuit, where numpy's per-call cost would dominate)
     observed = [plan.observed[d, : len(n)].tolist() for d, n in enumerate(plan.names)]
     houses = plan.house.tolist()
@@ -162,7 +160,6 @@ def _lazy(plan: _TierPlan) -> _Lazy:
         has_minor[pos],
         where,
         reach,
-        np.argsort(where) if s == dcount else None,
         votes,
         won,
         cuts[pos],
@@ -205,12 +202,6 @@ def _solve_lazy(
     split: np.random.Generator,
 ) -> tuple[_Outcome, IntArray, IntArray]:
     """Allocate a plurality tier from its compact draw; also the (run, district) rows split, and the split."""
-    won = lz.won
-    runs = compact.shape[0]
-    if not lz.order.size:  # every district certain: nothing was drawn
-        nothing = np.zeros((0, 2), dtype=np.int64)
-        every = np.ones((runs, won.shape[0]), dtype=bool)
-        return _outcome(won, every, nothing, won[:0].copy()), nothing, lz.minor
     rest = _rest(lz, compact)
     big = np.iinfo(np.int64).max
     reach = lz.reach.tolist()
@@ -243,11 +234,9 @@ def _solve_lazy(
         here |= (house == 0)[None]
     if plan.spec.id == "plurality" and (house > 1).any():
         here &= (house <= 1)[None]
-    if lz.at is not None:
-        certified = here[:, lz.at]
-    else:  # the districts not drawn keep their winners
-        certified = np.ones((runs, won.shape[0]), dtype=bool)
-        certified[:, lz.order] = here
+    won = lz.won
+    certified = np.ones((compact.shape[0], won.shape[0]), dtype=bool)  # the districts not drawn keep theirs
+    certified[:, lz.order] = here
     spots = np.zeros((0, 2), dtype=np.int64) if here.all() else np.argwhere(~here)  # (run, position)
     if not spots.size:
         return _outcome(won, certified, spots, won[:0].copy()), spots, lz.minor[:0].copy()
