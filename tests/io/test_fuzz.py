@@ -173,7 +173,11 @@ def bad_parquet_frames(draw: st.DrawFn, frame: pl.DataFrame) -> pl.DataFrame:
             pl.Series("votes", [v + 0.5 if j == i else float(v) for j, v in enumerate(votes)])
         )
     if how == "text":
-        return frame.with_columns(pl.Series("votes", [f"{v:,}" for v in votes]))
+        # plain digits as text are a valid table (see files()); a comma-grouped count is not,
+        # so one row is made large enough to be grouped whatever the drawn votes are
+        return frame.with_columns(
+            pl.Series("votes", [f"{v + 1000 if j == i else v:,}" for j, v in enumerate(votes)])
+        )
     if how == "list":
         return frame.with_columns(pl.Series("votes", [[v] for v in votes]))
     if how == "bool":
